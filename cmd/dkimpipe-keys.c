@@ -1,0 +1,604 @@
+/* dkimpipe-keys - manage the keystore; see dkimpipe-keys(1). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <popt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "crypto.h"
+#include "keystore.h"
+#include "limits.h"
+#include "log.h"
+#include "proc.h"
+#include "status.h"
+
+#define PROG	"dkimpipe-keys"
+
+enum { OPT_VERSION = 1 };
+
+struct opts {
+	char	*keystore, *domain, *selector, *algorithm, *user, *identity;
+	char	*format;
+	int	 bits, ttl;
+};
+
+static void
+keys_fatal(int r, const char *what)
+{
+	/* an interactive tool: a broken keystore is EX_CONFIG here */
+	int code = r == DP_E_KEYSTORE || r == DP_E_KEYPERM ||
+	    r == DP_E_KEYBAD ? EX_CONFIG : r == DP_E_USAGE ||
+	    r == DP_E_EXISTS || r == DP_E_NOKEY ? EX_USAGE : dp_exitcode(r);
+
+	log_fatal(code, "%s: %s", what, dp_strerror(r));
+}
+
+static void
+need(const char *v, const char *opt, const char *cmd)
+{
+	if (v == NULL || *v == '\0')
+		log_fatal(EX_USAGE, "%s: %s is required", cmd, opt);
+}
+
+static char *
+lower(char *s)
+{
+	char *p;
+
+	for (p = s; p != NULL && *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return s;
+}
+
+/* One DNS TXT record (zone, single or nsupdate form) for entry e. */
+static int
+print_record(const struct keystore *ks, const struct ks_entry *e,
+    const struct opts *o)
+{
+	struct privkey *pk = NULL;
+	struct buf *v;
+	char path[4096];
+	const char *fmt = o->format != NULL ? o->format : "zone";
+	size_t i, len;
+	int r;
+
+	if ((v = buf_new(DP_MAX_SIG_BYTES)) == NULL)
+		return DP_E_NOMEM;
+	r = buf_printf(v, "v=DKIM1; k=%s; p=", key_alg_name(e->alg));
+	/* RFC 6376 3.6.1: an empty p= says the key is revoked */
+	if (r == 0 && e->state != KS_REVOKED) {
+		if ((r = keystore_load_key(ks, e, &pk, path,
+		    sizeof(path))) != 0) {
+			log_warn("key %s: %s", path, dp_strerror(r));
+			buf_free(v);
+			return r;
+		}
+		r = privkey_export_p(pk, v);
+		privkey_free(pk);
+	}
+	if (r != 0) {
+		buf_free(v);
+		return r;
+	}
+	if (strcmp(fmt, "single") == 0) {
+		printf("%s._domainkey.%s\tTXT\t%s\n", e->selector, e->domain,
+		    buf_data(v));
+	} else {
+		if (strcmp(fmt, "nsupdate") == 0) {
+			printf("update delete %s._domainkey.%s. TXT\n",
+			    e->selector, e->domain);
+			printf("update add %s._domainkey.%s. %d TXT",
+			    e->selector, e->domain, o->ttl);
+		} else
+			printf("%s._domainkey.%s.\t%d\tIN\tTXT\t", e->selector,
+			    e->domain, o->ttl);
+		/* 3.6.2.2: strings of at most 255 octets, joined by verifiers */
+		for (i = 0; i < buf_len(v); i += len) {
+			len = buf_len(v) - i > 255 ? 255 : buf_len(v) - i;
+			printf("%s\"%.*s\"", i == 0 ? "" : " ", (int)len,
+			    buf_data(v) + i);
+		}
+		printf("\n");
+	}
+	buf_free(v);
+	return 0;
+}
+
+static void
+cmd_dns(struct keystore *ks, const struct opts *o)
+{
+	size_t i, n = 0;
+	int r, failed = 0;
+
+	if (o->format != NULL && strcmp(o->format, "zone") != 0 &&
+	    strcmp(o->format, "single") != 0 &&
+	    strcmp(o->format, "nsupdate") != 0)
+		log_fatal(EX_USAGE, "dns: --format: want zone, single or "
+		    "nsupdate");
+	for (i = 0; i < keystore_count(ks); i++) {
+		const struct ks_entry *e = keystore_entry(ks, i);
+
+		if ((o->domain != NULL && !domain_eq(e->domain, o->domain)) ||
+		    (o->selector != NULL &&
+		    strcasecmp(e->selector, o->selector) != 0))
+			continue;
+		n++;
+		if ((r = print_record(ks, e, o)) != 0)
+			failed = r;
+	}
+	if (o->format != NULL && strcmp(o->format, "nsupdate") == 0 && n > 0)
+		printf("send\n");
+	if (failed != 0)
+		keys_fatal(failed, "dns");
+	if (n == 0)
+		log_fatal(EX_USAGE, "dns: no keys for %s", o->domain != NULL ?
+		    o->domain : "any domain");
+}
+
+/* "202611r": year, month, algorithm letter; a digit if taken. */
+static void
+default_selector(const struct keystore *ks, const struct opts *o,
+    enum key_alg alg, char *out, size_t outlen)
+{
+	char base[128], user[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t i, k = 0;
+	int n;
+
+	gmtime_r(&now, &tm);
+	if (o->user != NULL) {
+		/* the user's name, trimmed to selector characters */
+		for (i = 0; o->user[i] != '\0' && o->user[i] != '@' &&
+		    k < sizeof(user) - 1; i++) {
+			char c = o->user[i];
+
+			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+				user[k++] = c;
+			else if (c >= 'A' && c <= 'Z')
+				user[k++] = (char)(c - 'A' + 'a');
+			else
+				user[k++] = '-';
+		}
+		user[k] = '\0';
+		snprintf(base, sizeof(base), "%s-%04d%02d%c", user,
+		    tm.tm_year + 1900, tm.tm_mon + 1, alg == KEY_RSA ? 'r' : 'e');
+	} else
+		snprintf(base, sizeof(base), "%04d%02d%c", tm.tm_year + 1900,
+		    tm.tm_mon + 1, alg == KEY_RSA ? 'r' : 'e');
+	snprintf(out, outlen, "%s", base);
+	for (n = 2; keystore_find(ks, o->domain, out) != NULL; n++)
+		snprintf(out, outlen, "%s%d", base, n);
+}
+
+static int
+make_key(struct keystore *ks, const struct opts *o, enum key_alg alg,
+    const char *selector, const struct privkey *given, struct ks_entry *e)
+{
+	struct privkey *pk = NULL;
+	char identity[DP_MAX_ADDR + 1];
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	e->domain = o->domain;
+	e->selector = (char *)(uintptr_t)selector;
+	e->alg = alg;
+	e->state = KS_ACTIVE;
+	if (o->user != NULL) {
+		e->user = o->user;
+		if (o->identity != NULL)
+			snprintf(identity, sizeof(identity), "%s", o->identity);
+		else if (strchr(o->user, '@') != NULL)
+			snprintf(identity, sizeof(identity), "%s", o->user);
+		else
+			snprintf(identity, sizeof(identity), "%s@%s", o->user,
+			    o->domain);
+		e->identity = identity;
+	}
+	if (given == NULL) {
+		if ((r = privkey_generate(alg, (unsigned)o->bits, &pk)) != 0)
+			return r;
+		given = pk;
+	}
+	r = keystore_add(ks, e, given);
+	privkey_free(pk);
+	/* keystore_add copied the strings */
+	e->selector = NULL;
+	e->identity = NULL;
+	return r;
+}
+
+static void
+check_identity(const struct opts *o)
+{
+	const char *id = o->identity != NULL ? o->identity : o->user;
+	const char *d;
+	size_t ld, li;
+
+	if (o->identity == NULL && strchr(o->user, '@') == NULL)
+		return;		/* user@domain is made for it */
+	d = addr_domain(id);
+	ld = strlen(o->domain);
+	li = strlen(d);
+	if (strchr(id, '@') == NULL || !(domain_eq(d, o->domain) ||
+	    (li > ld && d[li - ld - 1] == '.' &&
+	    strcasecmp(d + li - ld, o->domain) == 0)))
+		log_fatal(EX_USAGE, "new: identity %s is not within %s "
+		    "(RFC 6376 i= rule); give --identity", id, o->domain);
+}
+
+static void
+cmd_new(struct keystore *ks, struct opts *o)
+{
+	enum key_alg algs[2] = { KEY_RSA, KEY_ED25519 };
+	char sel[256];
+	struct ks_entry e;
+	size_t n = 2, i;
+	int r;
+
+	need(o->domain, "--domain", "new");
+	if (!keystore_name_ok(o->domain))
+		log_fatal(EX_USAGE, "new: %s is not a domain name", o->domain);
+	if (o->algorithm != NULL) {
+		if (key_alg_parse(o->algorithm, &algs[0]) != 0)
+			log_fatal(EX_USAGE, "new: --algorithm: want rsa or "
+			    "ed25519");
+		n = 1;
+	}
+	if (o->selector != NULL && n != 1)
+		log_fatal(EX_USAGE, "new: --selector names one key: give "
+		    "--algorithm too");
+	if (o->selector != NULL && !keystore_name_ok(o->selector))
+		log_fatal(EX_USAGE, "new: %s is not a valid selector",
+		    o->selector);
+	if (o->bits == 0)
+		o->bits = 2048;
+	if (o->bits < DP_RSA_MIN_BITS || o->bits > DP_RSA_MAX_BITS)
+		log_fatal(EX_USAGE, "new: --bits %d: RSA keys must have %d to "
+		    "%d bits (RFC 8301)", o->bits, DP_RSA_MIN_BITS,
+		    DP_RSA_MAX_BITS);
+	if (o->user != NULL)
+		check_identity(o);
+	for (i = 0; i < n; i++) {
+		if (o->selector != NULL)
+			snprintf(sel, sizeof(sel), "%s", o->selector);
+		else
+			default_selector(ks, o, algs[i], sel, sizeof(sel));
+		if (keystore_find(ks, o->domain, sel) != NULL)
+			log_fatal(EX_USAGE, "new: selector %s of %s exists",
+			    sel, o->domain);
+		if ((r = make_key(ks, o, algs[i], sel, NULL, &e)) != 0)
+			keys_fatal(r, "new");
+	}
+	if ((r = keystore_save(ks)) != 0)
+		keys_fatal(r, "new: saving selectors");
+	o->selector = NULL;
+	cmd_dns(ks, o);
+}
+
+static void
+cmd_import(struct keystore *ks, struct opts *o, const char *file)
+{
+	struct privkey *pk;
+	struct ks_entry e;
+	struct buf *b;
+	char chunk[4096];
+	size_t got;
+	FILE *fp;
+	int r;
+
+	need(o->domain, "--domain", "import");
+	need(o->selector, "--selector", "import");
+	need(file, "a key file", "import");
+	if (!keystore_name_ok(o->domain) || !keystore_name_ok(o->selector))
+		log_fatal(EX_USAGE, "import: bad domain or selector name");
+	if (keystore_find(ks, o->domain, o->selector) != NULL)
+		log_fatal(EX_USAGE, "import: selector %s of %s exists",
+		    o->selector, o->domain);
+	if ((fp = fopen(file, "re")) == NULL)
+		log_fatal(EX_NOINPUT, "import: %s: %s", file, strerror(errno));
+	if ((b = buf_new(DP_MAX_KEYFILE_BYTES)) == NULL)
+		log_fatal(EX_TEMPFAIL, "out of memory");
+	while ((got = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		if (buf_add(b, chunk, got) != 0)
+			log_fatal(EX_DATAERR, "import: %s: too large for a key",
+			    file);
+	explicit_bzero(chunk, sizeof(chunk));
+	fclose(fp);
+	if ((r = privkey_import(buf_data(b), buf_len(b), &pk)) != 0)
+		log_fatal(EX_DATAERR, "import: %s: not an RSA (1024-8192 bit) "
+		    "or Ed25519 private key in PEM", file);
+	buf_free(b);
+	if (o->user != NULL)
+		check_identity(o);
+	if ((r = make_key(ks, o, privkey_alg(pk), o->selector, pk, &e)) != 0)
+		keys_fatal(r, "import");
+	privkey_free(pk);
+	if ((r = keystore_save(ks)) != 0)
+		keys_fatal(r, "import: saving selectors");
+	cmd_dns(ks, o);
+}
+
+static void
+cmd_list(struct keystore *ks, const struct opts *o)
+{
+	struct privkey *pk;
+	char path[4096], bits[32];
+	size_t i;
+
+	printf("%-24s %-16s %-8s %5s %-8s %s\n", "DOMAIN", "SELECTOR",
+	    "ALG", "BITS", "STATE", "USER");
+	for (i = 0; i < keystore_count(ks); i++) {
+		const struct ks_entry *e = keystore_entry(ks, i);
+		int r;
+
+		if (o->domain != NULL && !domain_eq(e->domain, o->domain))
+			continue;
+		snprintf(bits, sizeof(bits), "-");
+		if (e->state != KS_REVOKED) {
+			r = keystore_load_key(ks, e, &pk, path, sizeof(path));
+			if (r == 0) {
+				snprintf(bits, sizeof(bits), "%u",
+				    privkey_bits(pk));
+				privkey_free(pk);
+			} else
+				log_warn("key %s: %s", path, dp_strerror(r));
+		}
+		printf("%-24s %-16s %-8s %5s %-8s %s\n", e->domain,
+		    e->selector, key_alg_name(e->alg), bits,
+		    ks_state_name(e->state), e->user != NULL ? e->user : "-");
+	}
+}
+
+static void
+cmd_state(struct keystore *ks, struct opts *o, const char *cmd,
+    enum ks_state s)
+{
+	const struct ks_entry *e;
+	int r;
+
+	need(o->domain, "--domain", cmd);
+	need(o->selector, "--selector", cmd);
+	if ((e = keystore_find(ks, o->domain, o->selector)) == NULL)
+		log_fatal(EX_USAGE, "%s: no selector %s for %s", cmd,
+		    o->selector, o->domain);
+	if (e->state == KS_REVOKED && s != KS_REVOKED)
+		log_fatal(EX_USAGE, "%s: %s is revoked; its key is gone", cmd,
+		    o->selector);
+	if ((r = keystore_set_state(ks, o->domain, o->selector, s)) != 0 ||
+	    (r = keystore_save(ks)) != 0)
+		keys_fatal(r, cmd);
+	/* the table says revoked before the key goes: never a live
+	 * selector without its key */
+	if (s == KS_REVOKED) {
+		if ((r = keystore_remove_keyfile(ks, e)) != 0)
+			keys_fatal(r, "revoke: removing the key file");
+		cmd_dns(ks, o);
+	}
+}
+
+static void
+cmd_rotate(struct keystore *ks, struct opts *o)
+{
+	const struct ks_entry *old[DP_MAX_SIGN_KEYS];
+	char *oldsel[DP_MAX_SIGN_KEYS];
+	char sel[256];
+	struct ks_entry e;
+	size_t n, i;
+	int r;
+
+	need(o->domain, "--domain", "rotate");
+	n = keystore_select(ks, o->domain, o->user, old, DP_MAX_SIGN_KEYS);
+	if (n == 0)
+		log_fatal(EX_USAGE, "rotate: %s has no active keys", o->domain);
+	if (o->bits == 0)
+		o->bits = 2048;
+	for (i = 0; i < n; i++)
+		if ((oldsel[i] = strdup(old[i]->selector)) == NULL)
+			log_fatal(EX_TEMPFAIL, "out of memory");
+	/* new key files first; then one atomic table change */
+	for (i = 0; i < n; i++) {
+		enum key_alg alg = keystore_find(ks, o->domain,
+		    oldsel[i])->alg;
+
+		if (o->user == NULL && keystore_find(ks, o->domain,
+		    oldsel[i])->user != NULL)
+			continue;
+		default_selector(ks, o, alg, sel, sizeof(sel));
+		if ((r = make_key(ks, o, alg, sel, NULL, &e)) != 0)
+			keys_fatal(r, "rotate");
+	}
+	for (i = 0; i < n; i++)
+		(void)keystore_set_state(ks, o->domain, oldsel[i], KS_RETIRED);
+	if ((r = keystore_save(ks)) != 0)
+		keys_fatal(r, "rotate: saving selectors");
+	for (i = 0; i < n; i++)
+		free(oldsel[i]);
+	cmd_dns(ks, o);
+}
+
+static void
+cmd_authz(struct keystore *ks, const char **args)
+{
+	const char *sub = args[0], *user, *pattern;
+	size_t i, j;
+	int r;
+
+	if (sub == NULL)
+		log_fatal(EX_USAGE, "authz: want add, del, list, check or "
+		    "postfix");
+	if (strcmp(sub, "list") == 0) {
+		for (i = 0; i < keystore_authz_count(ks); i++) {
+			keystore_authz_get(ks, i, &user, &pattern);
+			printf("%s\t%s\n", user, pattern);
+		}
+		return;
+	}
+	if (strcmp(sub, "postfix") == 0) {
+		/* smtpd_sender_login_maps: address -> owners, comma list */
+		for (i = 0; i < keystore_authz_count(ks); i++) {
+			const char *u2, *p2;
+			int first = 1, seen = 0;
+
+			keystore_authz_get(ks, i, &user, &pattern);
+			for (j = 0; j < i && !seen; j++) {
+				keystore_authz_get(ks, j, &u2, &p2);
+				seen = strcasecmp(p2, pattern) == 0;
+			}
+			if (seen)
+				continue;
+			printf("%s\t", pattern);
+			for (j = i; j < keystore_authz_count(ks); j++) {
+				keystore_authz_get(ks, j, &u2, &p2);
+				if (strcasecmp(p2, pattern) != 0)
+					continue;
+				printf("%s%s", first ? "" : ",", u2);
+				first = 0;
+			}
+			printf("\n");
+		}
+		return;
+	}
+	if (strcmp(sub, "check") == 0) {
+		char a[1][DP_MAX_ADDR + 1];
+		size_t n;
+
+		if (args[1] == NULL || args[2] == NULL || args[3] != NULL)
+			log_fatal(EX_USAGE, "authz check: want USER ADDRESS");
+		if (addr_list(args[2], strlen(args[2]), a, 1, &n) != 0 ||
+		    n != 1)
+			log_fatal(EX_NOPERM, "not allowed: %s is not an "
+			    "address", args[2]);
+		/* no map: nobody is restricted */
+		if (keystore_has_authz(ks) &&
+		    !keystore_authz_allows(ks, args[1], a[0]))
+			log_fatal(EX_NOPERM, "not allowed: user %s may not "
+			    "send as %s", args[1], a[0]);
+		return;
+	}
+	if (strcmp(sub, "add") == 0) {
+		if (args[1] == NULL || args[2] == NULL)
+			log_fatal(EX_USAGE, "authz add: want USER PATTERN...");
+		for (i = 2; args[i] != NULL; i++)
+			if ((r = keystore_authz_add(ks, args[1],
+			    lower((char *)(uintptr_t)args[i]))) != 0)
+				log_fatal(EX_USAGE, "authz add: %s: want "
+				    "local@domain or @domain", args[i]);
+	} else if (strcmp(sub, "del") == 0) {
+		if (args[1] == NULL)
+			log_fatal(EX_USAGE, "authz del: want USER [PATTERN...]");
+		if (args[2] == NULL &&
+		    keystore_authz_del(ks, args[1], NULL) != 0)
+			log_fatal(EX_USAGE, "authz del: no lines for %s",
+			    args[1]);
+		for (i = 2; args[i] != NULL; i++)
+			if (keystore_authz_del(ks, args[1], args[i]) != 0)
+				log_fatal(EX_USAGE, "authz del: %s has no %s",
+				    args[1], args[i]);
+	} else
+		log_fatal(EX_USAGE, "authz: unknown command %s", sub);
+	if ((r = keystore_authz_save(ks)) != 0)
+		keys_fatal(r, "authz: saving");
+}
+
+int
+main(int argc, const char **argv)
+{
+	struct opts o;
+	struct poptOption table[] = {
+		{ "keystore", 'k', POPT_ARG_STRING, &o.keystore, 0,
+		    "keystore directory", "DIR" },
+		{ "domain", 'd', POPT_ARG_STRING, &o.domain, 0,
+		    "the signing domain", "DOMAIN" },
+		{ "selector", 's', POPT_ARG_STRING, &o.selector, 0,
+		    "the selector", "SELECTOR" },
+		{ "algorithm", 'a', POPT_ARG_STRING, &o.algorithm, 0,
+		    "rsa or ed25519 (new: default both)", "ALG" },
+		{ "bits", 'b', POPT_ARG_INT, &o.bits, 0,
+		    "RSA key size (2048)", "N" },
+		{ "user", 'u', POPT_ARG_STRING, &o.user, 0,
+		    "a per-user key for this authenticated user", "USER" },
+		{ "identity", 'i', POPT_ARG_STRING, &o.identity, 0,
+		    "i= for a user key (user@domain)", "ADDRESS" },
+		{ "format", 'f', POPT_ARG_STRING, &o.format, 0,
+		    "dns: zone, single or nsupdate", "FORMAT" },
+		{ "ttl", 't', POPT_ARG_INT, &o.ttl, 0,
+		    "dns: record TTL (3600)", "SECONDS" },
+		{ "version", 'V', POPT_ARG_NONE, NULL, OPT_VERSION,
+		    "print the version and exit", NULL },
+		POPT_AUTOHELP
+		POPT_TABLEEND
+	};
+	struct keystore *ks;
+	poptContext pc;
+	const char **args, *cmd;
+	char why[512];
+	int c, r;
+
+	memset(&o, 0, sizeof(o));
+	o.ttl = 3600;
+	stdio_sanitize();
+	log_init(PROG, LOG_TO_STDERR);
+	pc = poptGetContext(PROG, argc, argv, table, 0);
+	poptSetOtherOptionHelp(pc, "[OPTIONS] new|import|list|dns|activate|"
+	    "retire|revoke|rotate|authz ...");
+	while ((c = poptGetNextOpt(pc)) >= 0)
+		if (c == OPT_VERSION) {
+			printf("%s %s\n", PROG, PACKAGE_VERSION);
+			return EX_OK;
+		}
+	if (c < -1)
+		log_fatal(EX_USAGE, "%s: %s", poptBadOption(pc,
+		    POPT_BADOPTION_NOALIAS), poptStrerror(c));
+	if ((args = poptGetArgs(pc)) == NULL || (cmd = args[0]) == NULL)
+		log_fatal(EX_USAGE, "no command: try --help");
+	if (o.ttl < 0)
+		log_fatal(EX_USAGE, "--ttl: must not be negative");
+	lower(o.domain);
+	if (o.keystore == NULL &&
+	    (o.keystore = getenv("DKIMPIPE_KEYSTORE")) == NULL)
+		o.keystore = SYSCONFDIR "/dkimpipe/keys";
+	/* the first command on a fresh system makes the directory */
+	if (strcmp(cmd, "new") == 0 || strcmp(cmd, "import") == 0)
+		if (mkdir(o.keystore, 0755) == -1 && errno != EEXIST)
+			log_fatal(EX_CONFIG, "keystore %s: %s", o.keystore,
+			    strerror(errno));
+	if ((r = keystore_open(o.keystore, &ks, why, sizeof(why))) != 0)
+		log_fatal(EX_CONFIG, "keystore %s: %s", o.keystore, why);
+	if (strcmp(cmd, "new") == 0)
+		cmd_new(ks, &o);
+	else if (strcmp(cmd, "import") == 0)
+		cmd_import(ks, &o, args[1]);
+	else if (strcmp(cmd, "list") == 0)
+		cmd_list(ks, &o);
+	else if (strcmp(cmd, "dns") == 0)
+		cmd_dns(ks, &o);
+	else if (strcmp(cmd, "activate") == 0)
+		cmd_state(ks, &o, cmd, KS_ACTIVE);
+	else if (strcmp(cmd, "retire") == 0)
+		cmd_state(ks, &o, cmd, KS_RETIRED);
+	else if (strcmp(cmd, "revoke") == 0)
+		cmd_state(ks, &o, cmd, KS_REVOKED);
+	else if (strcmp(cmd, "rotate") == 0)
+		cmd_rotate(ks, &o);
+	else if (strcmp(cmd, "authz") == 0)
+		cmd_authz(ks, args + 1);
+	else
+		log_fatal(EX_USAGE, "unknown command %s: try --help", cmd);
+	keystore_free(ks);
+	poptFreeContext(pc);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		log_fatal(EX_IOERR, "writing: %s", strerror(errno));
+	return EX_OK;
+}

@@ -1,0 +1,273 @@
+/* dkimpipe-sign - sign the message on stdin; see dkimpipe-sign(1). */
+#include "config.h"
+
+#include <errno.h>
+#include <popt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "keystore.h"
+#include "log.h"
+#include "message.h"
+#include "proc.h"
+#include "sign.h"
+#include "status.h"
+
+#define PROG	"dkimpipe-sign"
+
+enum { OPT_VERSION = 1 };
+
+struct cli {
+	char	*keystore, *domain, *auth_user, *canon, *selector;
+	char	*headers, *oversign, *expire, *no_key, *bad_input, *log;
+	char	*timestamp, *spool_dir, *config;
+};
+
+static void
+usage_fatal(poptContext pc, int c)
+{
+	log_fatal(EX_USAGE, "%s: %s", poptBadOption(pc,
+	    POPT_BADOPTION_NOALIAS), poptStrerror(c));
+}
+
+/* "90", "90s", "15m", "12h", "3d", "2w" -> seconds; -1 if malformed. */
+static long long
+parse_duration(const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || v <= 0 || v > 10LL * 365 * 86400)
+		return -1;
+	switch (*end) {
+	case '\0': case 's': break;
+	case 'm': v *= 60; break;
+	case 'h': v *= 3600; break;
+	case 'd': v *= 86400; break;
+	case 'w': v *= 7 * 86400; break;
+	default: return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	return v;
+}
+
+/* The config file path: --config in argv, $DKIMPIPE_CONFIG, default. */
+static const char *
+config_path(int argc, const char **argv, int *required)
+{
+	const char *e;
+	int i;
+
+	*required = 1;
+	for (i = 1; i < argc; i++) {
+		if (strncmp(argv[i], "--config=", 9) == 0)
+			return argv[i] + 9;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			return argv[i + 1];
+		if (strcmp(argv[i], "--") == 0)
+			break;
+	}
+	if ((e = getenv("DKIMPIPE_CONFIG")) != NULL && *e != '\0')
+		return e;
+	*required = 0;
+	return SYSCONFDIR "/dkimpipe/dkimpipe.conf";
+}
+
+static void
+opts_parse(int argc, const char **argv, struct cli *o, struct sign_opts *so)
+{
+	struct poptOption table[] = {
+		{ "keystore", 'k', POPT_ARG_STRING, &o->keystore, 0,
+		    "keystore directory", "DIR" },
+		{ "domain", 'd', POPT_ARG_STRING, &o->domain, 0,
+		    "sign as this domain, not From's", "DOMAIN" },
+		{ "auth-user", 'u', POPT_ARG_STRING, &o->auth_user, 0,
+		    "the authenticated submitter", "USER" },
+		{ "canon", 'c', POPT_ARG_STRING, &o->canon, 0,
+		    "header/body canonicalization (relaxed/relaxed)", "H/B" },
+		{ "selector", 's', POPT_ARG_STRING, &o->selector, 0,
+		    "sign only with this selector", "SELECTOR" },
+		{ "headers", 'H', POPT_ARG_STRING, &o->headers, 0,
+		    "header fields to sign, colon-separated", "LIST" },
+		{ "oversign", 'O', POPT_ARG_STRING, &o->oversign, 0,
+		    "header fields to oversign, colon-separated", "LIST" },
+		{ "expire", 'x', POPT_ARG_STRING, &o->expire, 0,
+		    "add x= this long after t= (s, m, h, d, w)", "DURATION" },
+		{ "no-key", 0, POPT_ARG_STRING, &o->no_key, 0,
+		    "domain without a key: pass, tempfail, refuse", "ACTION" },
+		{ "bad-input", 0, POPT_ARG_STRING, &o->bad_input, 0,
+		    "input that is not a message: pass, refuse", "ACTION" },
+		{ "log", 0, POPT_ARG_STRING, &o->log, 0,
+		    "diagnostics to stderr or syslog", "DEST" },
+		{ "timestamp", 0, POPT_ARG_STRING, &o->timestamp, 0,
+		    "signing time, seconds since the epoch (tests)", "T" },
+		{ "spool-dir", 0, POPT_ARG_STRING, &o->spool_dir, 0,
+		    "directory for large message bodies", "DIR" },
+		{ "config", 0, POPT_ARG_STRING, &o->config, 0,
+		    "configuration file", "FILE" },
+		{ "version", 'V', POPT_ARG_NONE, NULL, OPT_VERSION,
+		    "print the version and exit", NULL },
+		POPT_AUTOHELP
+		POPT_TABLEEND
+	};
+	char why[512], **cargv = NULL;
+	const char **all, *cpath, *slash;
+	poptContext pc;
+	int c, cargc = 0, required, i, n = 0;
+	long long v;
+
+	cpath = config_path(argc, argv, &required);
+	if ((c = conf_read(cpath, PROG, required, &cargc, &cargv, why,
+	    sizeof(why))) != 0)
+		log_fatal(EX_TEMPFAIL, "config %s", why);
+	/* config lines first, so the command line wins */
+	if ((all = calloc((size_t)(argc + cargc + 1), sizeof(*all))) == NULL)
+		log_fatal(EX_TEMPFAIL, "out of memory");
+	all[n++] = argv[0];
+	for (i = 0; i < cargc; i++)
+		all[n++] = cargv[i];
+	for (i = 1; i < argc; i++)
+		all[n++] = argv[i];
+	pc = poptGetContext(PROG, n, all, table, 0);
+	while ((c = poptGetNextOpt(pc)) >= 0) {
+		if (c == OPT_VERSION) {
+			printf("%s %s\n", PROG, PACKAGE_VERSION);
+			exit(EX_OK);
+		}
+	}
+	if (c < -1)
+		usage_fatal(pc, c);
+	if (poptPeekArg(pc) != NULL)
+		log_fatal(EX_USAGE, "unexpected argument: %s", poptPeekArg(pc));
+	poptFreeContext(pc);
+	free(all);
+	/* cargv strings stay: popt pointed o->... into copies it made */
+	conf_free(cargc, cargv);
+
+	if (o->log != NULL) {
+		if (strcmp(o->log, "syslog") == 0)
+			log_set_dest(LOG_TO_SYSLOG);
+		else if (strcmp(o->log, "stderr") != 0)
+			log_fatal(EX_USAGE, "--log: want stderr or syslog");
+	}
+	if (o->keystore == NULL && (o->keystore = getenv("DKIMPIPE_KEYSTORE"))
+	    == NULL)
+		o->keystore = SYSCONFDIR "/dkimpipe/keys";
+	so->domain = o->domain;
+	so->auth_user = o->auth_user;
+	so->selector = o->selector;
+	so->headers = o->headers;
+	so->oversign = o->oversign;
+	so->hc = so->bc = CANON_RELAXED;
+	if (o->canon != NULL) {
+		slash = strchr(o->canon, '/');
+		if (canon_parse(o->canon, slash != NULL ?
+		    (size_t)(slash - o->canon) : strlen(o->canon), &so->hc) != 0 ||
+		    (slash != NULL && canon_parse(slash + 1, strlen(slash + 1),
+		    &so->bc) != 0))
+			log_fatal(EX_USAGE, "--canon: want simple or relaxed, "
+			    "as HEADER/BODY");
+		if (slash == NULL)	/* c=relaxed means relaxed/simple */
+			so->bc = CANON_SIMPLE;
+	}
+	if (o->expire != NULL && (so->expire = parse_duration(o->expire)) < 0)
+		log_fatal(EX_USAGE, "--expire: want a duration like 7d");
+	if (o->timestamp != NULL) {
+		char *end;
+
+		errno = 0;
+		v = strtoll(o->timestamp, &end, 10);
+		if (errno != 0 || *end != '\0' || v <= 0)
+			log_fatal(EX_USAGE, "--timestamp: want seconds");
+		so->now = (time_t)v;
+	}
+	if (o->domain != NULL && !keystore_name_ok(o->domain))
+		log_fatal(EX_USAGE, "--domain: not a domain name");
+	if (o->no_key != NULL && strcmp(o->no_key, "pass") != 0 &&
+	    strcmp(o->no_key, "tempfail") != 0 &&
+	    strcmp(o->no_key, "refuse") != 0)
+		log_fatal(EX_USAGE, "--no-key: want pass, tempfail or refuse");
+	if (o->bad_input != NULL && strcmp(o->bad_input, "pass") != 0 &&
+	    strcmp(o->bad_input, "refuse") != 0)
+		log_fatal(EX_USAGE, "--bad-input: want pass or refuse");
+}
+
+/* Write the message as it came (plus any queued fields), or exit 75. */
+static void
+deliver(struct message *m)
+{
+	int r;
+
+	if ((r = message_write(m, STDOUT_FILENO)) != 0 ||
+	    (r = stdout_close()) != 0)
+		log_fatal(EX_TEMPFAIL, "writing: %s", dp_strerror(r));
+	message_free(m);
+	exit(EX_OK);
+}
+
+/* Not signed: pass the input through unchanged, or refuse as asked. */
+static void
+unsigned_out(struct message *m, const struct cli *o, int refuse_code,
+    const char *refuse_opt, const char *what)
+{
+	int r;
+
+	if (refuse_opt != NULL && strcmp(refuse_opt, "pass") != 0)
+		log_fatal(refuse_code, "not signed: %s", what);
+	if ((r = message_read_body(m, STDIN_FILENO, NULL, NULL)) != 0)
+		log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
+	if (o->bad_input == refuse_opt)
+		log_warn("not signed: %s", what);
+	else
+		log_info("not signed: %s", what);
+	deliver(m);
+}
+
+int
+main(int argc, const char **argv)
+{
+	struct cli o;
+	struct sign_opts so;
+	struct keystore *ks;
+	struct message *m;
+	struct sign_ctx *ctx;
+	char why[512];
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	memset(&so, 0, sizeof(so));
+	stdio_sanitize();
+	log_init(PROG, LOG_TO_STDERR);
+	opts_parse(argc, argv, &o, &so);
+	if ((r = keystore_open(o.keystore, &ks, why, sizeof(why))) != 0)
+		log_fatal(EX_TEMPFAIL, "keystore %s: %s", o.keystore, why);
+	if ((r = message_read_header(STDIN_FILENO, o.spool_dir, &m)) != 0)
+		log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
+	if (message_bad(m) != NULL)
+		unsigned_out(m, &o, EX_DATAERR, o.bad_input, message_bad(m));
+	r = sign_begin(m, ks, &so, &ctx, why, sizeof(why));
+	if (r == DP_E_NOTMSG)
+		unsigned_out(m, &o, EX_DATAERR, o.bad_input, why);
+	if (r == DP_E_DENIED)
+		log_fatal(EX_NOPERM, "refused: %s", why);
+	if (r != 0)
+		log_fatal(EX_TEMPFAIL, "%s: %s", why, dp_strerror(r));
+	if (ctx == NULL)
+		unsigned_out(m, &o, o.no_key != NULL && strcmp(o.no_key,
+		    "tempfail") == 0 ? EX_TEMPFAIL : EX_NOPERM, o.no_key, why);
+	if ((r = message_read_body(m, STDIN_FILENO, sign_body, ctx)) != 0)
+		log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
+	if ((r = sign_end(ctx, m)) != 0)
+		log_fatal(EX_TEMPFAIL, "signing: %s", dp_strerror(r));
+	sign_free(ctx);
+	keystore_free(ks);
+	deliver(m);
+	return EX_OK;
+}

@@ -1,0 +1,16 @@
+/* conf.h - the config file: option lines for one program. */
+#ifndef DP_CONF_H
+#define DP_CONF_H
+
+/*
+ * Read path and return, for the lines under "[program]", one
+ * "--name=value" string each ("name value" or "name = value" in the file;
+ * a bare "name" gives "--name"). '#' starts a comment. Returns 0 with
+ * *argv (NULL-terminated, free with conf_free) and *argc; a missing file
+ * is 0 with no lines unless required. DP_E_IO, DP_E_SYNTAX with why.
+ */
+int	conf_read(const char *path, const char *program, int required,
+	    int *argc, char ***argv, char *why, size_t whylen);
+void	conf_free(int argc, char **argv);
+
+#endif

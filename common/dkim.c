@@ -1,0 +1,403 @@
+/* dkim.c - DKIM-Signature text: what we write, what we read, what it signs. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "b64.h"
+#include "buf.h"
+#include "dkim.h"
+#include "message.h"
+#include "status.h"
+#include "tagval.h"
+
+#define FOLD_AT	76	/* fold before a tag that would pass this column */
+
+struct builder {
+	struct buf	*out;
+	size_t		 col;	/* column on the current line */
+	int		 r;
+};
+
+/* Add text; fold first if it would pass FOLD_AT and we are past a tag. */
+static void
+put(struct builder *bd, const char *s, size_t n, int may_fold)
+{
+	if (bd->r != 0)
+		return;
+	if (may_fold && bd->col + n > FOLD_AT && bd->col > 1) {
+		if ((bd->r = buf_add(bd->out, "\r\n\t", 3)) != 0)
+			return;
+		bd->col = 1;
+		if (n > 0 && s[0] == ' ') {	/* the fold replaces the space */
+			s++;
+			n--;
+		}
+	}
+	if ((bd->r = buf_add(bd->out, s, n)) == 0)
+		bd->col += n;
+}
+
+static void
+put_tag(struct builder *bd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+put_tag(struct builder *bd, const char *fmt, ...)
+{
+	char tmp[600];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		bd->r = DP_E_LIMIT;
+		return;
+	}
+	put(bd, tmp, (size_t)n, 1);
+}
+
+int
+dkim_sig_build(struct buf *out, const struct dkim_sign_params *p)
+{
+	struct builder bd = { out, 0, 0 };
+	size_t k;
+
+	put(&bd, "DKIM-Signature: v=1;", 20, 0);
+	put_tag(&bd, " a=%s;", sig_alg_name(p->alg));
+	put_tag(&bd, " c=%s/%s;", canon_name(p->hc), canon_name(p->bc));
+	put_tag(&bd, " d=%s;", p->d);
+	put_tag(&bd, " s=%s;", p->s);
+	put_tag(&bd, " t=%lld;", (long long)p->t);
+	if (p->x != 0)
+		put_tag(&bd, " x=%lld;", (long long)p->x);
+	if (p->i != NULL)
+		put_tag(&bd, " i=%s;", p->i);
+	/* h= folds between names: FWS is allowed around each ':' (3.5) */
+	put(&bd, " h=", 3, 1);
+	for (k = 0; k < p->nh && bd.r == 0; k++) {
+		put(&bd, p->h[k].p, p->h[k].len, 1);
+		put(&bd, k + 1 < p->nh ? ":" : ";", 1, 0);
+	}
+	put_tag(&bd, " bh=%s;", p->bh);
+	put(&bd, " b=", 3, 1);
+	return bd.r;
+}
+
+int
+dkim_sig_finish(struct buf *out, const char *b64, size_t n)
+{
+	size_t col = 0, take;
+	const char *nl;
+	int r;
+
+	/* the column where b= ends, to fold the value at 76 */
+	for (nl = buf_data(out) + buf_len(out); nl > buf_data(out) &&
+	    nl[-1] != '\n'; nl--)
+		col++;
+	while (n > 0) {
+		take = col < FOLD_AT ? FOLD_AT - col : 0;
+		if (take == 0) {
+			if ((r = buf_add(out, "\r\n\t", 3)) != 0)
+				return r;
+			col = 1;
+			continue;
+		}
+		if (take > n)
+			take = n;
+		if ((r = buf_add(out, b64, take)) != 0)
+			return r;
+		b64 += take;
+		n -= take;
+		col += take;
+	}
+	return buf_add(out, "\r\n", 2);
+}
+
+int
+dkim_strip_b(struct buf *out, const char *raw, size_t len)
+{
+	const char *colon = memchr(raw, ':', len);
+	size_t i, start, nstart;
+	int r;
+
+	if (colon == NULL)
+		return DP_E_SYNTAX;
+	i = (size_t)(colon - raw) + 1;
+	if ((r = buf_add(out, raw, i)) != 0)
+		return r;
+	while (i < len) {
+		/* one tag-spec: copy through '=', then the value unless b */
+		start = i;
+		while (i < len && (raw[i] == ' ' || raw[i] == '\t' ||
+		    raw[i] == '\r' || raw[i] == '\n'))
+			i++;
+		nstart = i;
+		while (i < len && raw[i] != '=' && raw[i] != ';' &&
+		    raw[i] != ' ' && raw[i] != '\t' && raw[i] != '\r' &&
+		    raw[i] != '\n')
+			i++;
+		if (i - nstart == 1 && raw[nstart] == 'b') {
+			while (i < len && raw[i] != '=' && raw[i] != ';')
+				i++;
+			if (i < len && raw[i] == '=')
+				i++;
+			if ((r = buf_add(out, raw + start, i - start)) != 0)
+				return r;
+			while (i < len && raw[i] != ';')
+				i++;	/* the value and the FWS around it */
+			start = i;
+		}
+		while (i < len && raw[i] != ';')
+			i++;
+		if (i < len)
+			i++;
+		if ((r = buf_add(out, raw + start, i - start)) != 0)
+			return r;
+	}
+	/* keep the final line ending when the value ran to it */
+	return 0;
+}
+
+int
+dkim_header_data(struct buf *out, const struct message *m, enum canon c,
+    const struct hname *h, size_t nh, const char *sig, size_t siglen)
+{
+	size_t nf = message_nfields(m), k, j;
+	const struct hfield *f;
+	struct buf *stripped;
+	char *used;
+	int r = 0;
+
+	if ((used = calloc(nf + 1, 1)) == NULL)
+		return DP_E_NOMEM;
+	for (k = 0; k < nh && r == 0; k++) {
+		/* 5.4.2: bottom-up; a name with no instance left adds nothing */
+		for (j = nf; j-- > 0;) {
+			f = message_field(m, j);
+			if (used[j] || f->namelen != h[k].len ||
+			    strncasecmp(f->name, h[k].p, h[k].len) != 0)
+				continue;
+			used[j] = 1;
+			r = canon_header(out, c, f->raw, f->rawlen, 1);
+			break;
+		}
+	}
+	free(used);
+	if (r != 0)
+		return r;
+	if ((stripped = buf_new(DP_MAX_SIG_BYTES)) == NULL)
+		return DP_E_NOMEM;
+	if ((r = dkim_strip_b(stripped, sig, siglen)) == 0)
+		r = canon_header(out, c, buf_data(stripped),
+		    buf_len(stripped), 0);
+	buf_free(stripped);
+	return r;
+}
+
+/* Copy a tag value without FWS into dst (lowercased if lower). */
+static int
+tag_copy(const struct tag *t, char *dst, size_t dstlen, int lower)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < t->vlen; i++) {
+		char c = t->val[i];
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (k + 1 >= dstlen)
+			return DP_E_LIMIT;
+		if (lower && c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		dst[k++] = c;
+	}
+	dst[k] = '\0';
+	return 0;
+}
+
+/* A decimal of at most 12 digits (RFC 6376 3.5 t=, x=, l=). */
+static int
+tag_num(const struct tag *t, uint64_t *v)
+{
+	size_t i;
+
+	*v = 0;
+	if (t->vlen == 0 || t->vlen > 12)
+		return DP_E_SYNTAX;
+	for (i = 0; i < t->vlen; i++) {
+		if (t->val[i] < '0' || t->val[i] > '9')
+			return DP_E_SYNTAX;
+		*v = *v * 10 + (uint64_t)(t->val[i] - '0');
+	}
+	return 0;
+}
+
+static int
+tag_b64(const struct tag *t, unsigned char *dst, size_t dstlen, size_t *len)
+{
+	struct buf *b;
+	int r;
+
+	if ((b = buf_new(dstlen)) == NULL)
+		return DP_E_NOMEM;
+	if ((r = b64_decode(b, t->val, t->vlen)) == 0) {
+		*len = buf_len(b);
+		memcpy(dst, buf_data(b), *len);
+	}
+	buf_free(b);
+	return r;
+}
+
+/* i= is "[local]@domain" where domain is d= or a subdomain of it. */
+static int
+i_within_d(const char *i, const char *d)
+{
+	const char *at = strrchr(i, '@');
+	size_t li, ld = strlen(d);
+
+	if (at == NULL)
+		return 0;
+	at++;
+	li = strlen(at);
+	if (li == ld)
+		return strcasecmp(at, d) == 0;
+	return li > ld && at[li - ld - 1] == '.' &&
+	    strcasecmp(at + li - ld, d) == 0;
+}
+
+int
+dkim_sig_parse(const char *value, size_t n, struct dkim_sig *sig,
+    const char **why)
+{
+	struct taglist tl;
+	const struct tag *t;
+	const char *p, *end, *slash;
+	uint64_t v;
+	size_t k;
+	int from = 0;
+
+	memset(sig, 0, sizeof(*sig));
+	*why = "malformed tag list";
+	if (n > DP_MAX_SIG_BYTES || tagval_parse(value, n, &tl) != 0)
+		return DP_E_SYNTAX;
+	*why = "v= is not 1";
+	if ((t = tagval_get(&tl, "v")) == NULL || !tag_eq(t, "1"))
+		return DP_E_SYNTAX;
+	*why = "missing a= tag";
+	if ((t = tagval_get(&tl, "a")) == NULL)
+		return DP_E_SYNTAX;
+	*why = "unknown algorithm";
+	if (tag_eq(t, "rsa-sha256"))
+		sig->alg = SIG_RSA_SHA256;
+	else if (tag_eq(t, "ed25519-sha256"))
+		sig->alg = SIG_ED25519_SHA256;
+	else if (tag_eq(t, "rsa-sha1"))
+		sig->alg = SIG_RSA_SHA1;
+	else
+		return DP_E_SYNTAX;
+	*why = "bad b= tag";
+	if ((t = tagval_get(&tl, "b")) == NULL ||
+	    tag_b64(t, sig->b, sizeof(sig->b), &sig->blen) != 0 ||
+	    sig->blen == 0)
+		return DP_E_SYNTAX;
+	for (k = 0, p = t->val; k < 8 && p < t->val + t->vlen; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			sig->b8[k++] = *p;
+	*why = "bad bh= tag";
+	if ((t = tagval_get(&tl, "bh")) == NULL ||
+	    tag_b64(t, sig->bh, sizeof(sig->bh), &sig->bhlen) != 0 ||
+	    sig->bhlen != (sig->alg == SIG_RSA_SHA1 ? 20u : 32u))
+		return DP_E_SYNTAX;
+	sig->hc = sig->bc = CANON_SIMPLE;
+	if ((t = tagval_get(&tl, "c")) != NULL) {
+		*why = "bad c= tag";
+		slash = memchr(t->val, '/', t->vlen);
+		if (canon_parse(t->val, slash != NULL ?
+		    (size_t)(slash - t->val) : t->vlen, &sig->hc) != 0)
+			return DP_E_SYNTAX;
+		if (slash != NULL && canon_parse(slash + 1,
+		    t->vlen - (size_t)(slash + 1 - t->val), &sig->bc) != 0)
+			return DP_E_SYNTAX;
+	}
+	*why = "bad d= tag";
+	if ((t = tagval_get(&tl, "d")) == NULL ||
+	    tag_copy(t, sig->d, sizeof(sig->d), 1) != 0 || sig->d[0] == '\0')
+		return DP_E_SYNTAX;
+	*why = "bad s= tag";
+	if ((t = tagval_get(&tl, "s")) == NULL ||
+	    tag_copy(t, sig->s, sizeof(sig->s), 0) != 0 || sig->s[0] == '\0')
+		return DP_E_SYNTAX;
+	*why = "bad h= tag";
+	if ((t = tagval_get(&tl, "h")) == NULL)
+		return DP_E_SYNTAX;
+	for (p = t->val, end = t->val + t->vlen; p < end;) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
+		    *p == '\n'))
+			p++;
+		if (sig->nh == DP_MAX_SIGNED_HEADERS)
+			return DP_E_SYNTAX;
+		sig->h[sig->nh].p = p;
+		while (p < end && *p != ':' && *p != ' ' && *p != '\t' &&
+		    *p != '\r' && *p != '\n')
+			p++;
+		sig->h[sig->nh].len = (size_t)(p - sig->h[sig->nh].p);
+		if (sig->h[sig->nh].len == 0)
+			return DP_E_SYNTAX;
+		if (sig->h[sig->nh].len == 4 &&
+		    strncasecmp(sig->h[sig->nh].p, "from", 4) == 0)
+			from = 1;
+		sig->nh++;
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
+		    *p == '\n'))
+			p++;
+		if (p < end && *p++ != ':')
+			return DP_E_SYNTAX;
+	}
+	*why = "h= does not include From";
+	if (!from)
+		return DP_E_SYNTAX;
+	if ((t = tagval_get(&tl, "i")) != NULL) {
+		*why = "bad i= tag";
+		if (tag_copy(t, sig->i, sizeof(sig->i), 0) != 0)
+			return DP_E_SYNTAX;
+		*why = "i= is not within d=";
+		if (!i_within_d(sig->i, sig->d))
+			return DP_E_SYNTAX;
+	}
+	if ((t = tagval_get(&tl, "l")) != NULL) {
+		*why = "bad l= tag";
+		if (tag_num(t, &sig->l) != 0)
+			return DP_E_SYNTAX;
+		sig->has_l = 1;
+	}
+	if ((t = tagval_get(&tl, "q")) != NULL) {
+		*why = "unsupported q= method";
+		if (!(t->vlen >= 7 && strncasecmp(t->val, "dns/txt", 7) == 0))
+			return DP_E_SYNTAX;
+	}
+	if ((t = tagval_get(&tl, "t")) != NULL) {
+		*why = "bad t= tag";
+		if (tag_num(t, &v) != 0)
+			return DP_E_SYNTAX;
+		sig->t = (int64_t)v;
+		sig->has_t = 1;
+	}
+	if ((t = tagval_get(&tl, "x")) != NULL) {
+		*why = "bad x= tag";
+		if (tag_num(t, &v) != 0)
+			return DP_E_SYNTAX;
+		sig->x = (int64_t)v;
+		sig->has_x = 1;
+		*why = "x= is before t=";
+		if (sig->has_t && sig->x < sig->t)
+			return DP_E_SYNTAX;
+	}
+	*why = NULL;
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* limits.h - every bound dkimpipe puts on its input, in one place. */
+#ifndef DP_LIMITS_H
+#define DP_LIMITS_H
+
+/* The whole header section of a message, as read (RFC 5322 sets no limit;
+ * 256 KiB is ten times what real mail carries). Past it: not signed. */
+#define DP_MAX_HEADER_BYTES	(256 * 1024)
+/* One physical header line, without its line ending (RFC 5322 2.1.1). */
+#define DP_MAX_LINE		998
+/* Header fields in one message. */
+#define DP_MAX_FIELDS		1000
+/* Body bytes held in memory before they spool to an unlinked temp file. */
+#define DP_SPOOL_MEM		(1024 * 1024)
+/* Read and write chunk. */
+#define DP_IO_CHUNK		(64 * 1024)
+/* A private key file (an 8192-bit RSA key in PEM is about 6.5 KB). */
+#define DP_MAX_KEYFILE_BYTES	(64 * 1024)
+/* A keystore text file (selectors, authz). */
+#define DP_MAX_TABLE_BYTES	(4 * 1024 * 1024)
+/* One keystore table line. */
+#define DP_MAX_TABLE_LINE	4096
+/* Tags in one tag-list (RFC 6376 3.2 sets no limit). */
+#define DP_MAX_TAGS		64
+/* One DKIM-Signature field or key record as text. */
+#define DP_MAX_SIG_BYTES	(64 * 1024)
+/* Header names in h= of one signature. */
+#define DP_MAX_SIGNED_HEADERS	256
+/* RSA key sizes: RFC 8301 3.2 floor; the ceiling keeps signing bounded. */
+#define DP_RSA_MIN_BITS		1024
+#define DP_RSA_MAX_BITS		8192
+/* Signatures one run of dkimpipe-sign adds. */
+#define DP_MAX_SIGN_KEYS	8
+/* One address, local@domain (RFC 5321 4.5.3.1: 64 + 1 + 255). */
+#define DP_MAX_ADDR		320
+/* Addresses taken from one From: field. */
+#define DP_MAX_FROM_ADDRS	16
+/* Config file size. */
+#define DP_MAX_CONF_BYTES	(64 * 1024)
+
+#endif

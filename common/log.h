@@ -1,0 +1,21 @@
+/* log.h - one-line diagnostics to stderr or syslog (LOG_MAIL). */
+#ifndef DP_LOG_H
+#define DP_LOG_H
+
+enum log_dest {
+	LOG_TO_STDERR,	/* interactive use, Postfix pipe(8) */
+	LOG_TO_SYSLOG,	/* Exim transport_filter: its stderr lands in mail */
+};
+
+/* Set once by main(); name must outlive the process (argv or literal). */
+void	log_init(const char *name, enum log_dest);
+void	log_set_dest(enum log_dest);
+enum log_dest log_get_dest(void);
+/* "name: warning: ..." Control characters in the text are masked. */
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* "name: fatal: ...", then exit(code). */
+void	log_fatal(int code, const char *, ...)
+	    __attribute__((format(printf, 2, 3), noreturn));
+
+#endif
