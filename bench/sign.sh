@@ -86,8 +86,14 @@ else
 	trap 'rm -rf "$W"' EXIT
 fi
 trap 'say "$prog: interrupted"; exit 130' INT TERM
-rm -rf "$W/ks" "$W/raw"
+rm -rf "$W/ks" "$W/raw" "$W/bin"
 mkdir -p "$W/raw"
+if [ $peers_only = 0 ]; then
+	# Time a snapshot, so that a rebuild during the run cannot change it.
+	mkdir -p "$W/bin"
+	cp "$sign" "$keys" "$W/bin/"
+	sign=$W/bin/dkimpipe-sign keys=$W/bin/dkimpipe-keys
+fi
 results=$W/raw/results.tsv
 : > "$results"
 
@@ -177,7 +183,7 @@ say "checking outputs"
 checks=
 while IFS='|' read -r label want cmd; do
 	[ "$want" = - ] && continue
-	for n in 2KB 100KB; do
+	for n in $time_sizes; do
 		o=$W/raw/out-${label// /-}-$n.eml
 		sh -c "exec $cmd" < "$W/msg-$n.eml" > "$o" 2> "$o.err" ||
 			die "$label failed on msg-$n.eml (exit $?): $(head -3 "$o.err")"
@@ -194,6 +200,7 @@ $cmds
 EOF
 
 # --- timing ------------------------------------------------------------------
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 runs_for() {
 	if [ -n "$runs" ]; then echo "$runs"
 	elif [ $quick = 1 ]; then case $1 in 20MB) echo 3 ;; *) echo 5 ;; esac
@@ -269,6 +276,7 @@ report() {
 	echo "# dkimpipe-sign benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
 	echo "machine:   $(nproc) CPUs, $cpu, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+	echo "load:      $load_before (1/5/15 min load average before timing; another busy process skews the figures)"
 	echo "os:        $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")"
 	if [ $peers_only = 0 ]; then
 		echo "dkimpipe:  $(version_of "$sign" --version), tree $commit${cc:+, $cc $cflags}"

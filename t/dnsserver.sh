@@ -110,7 +110,7 @@ alive()
 live_pid()
 {
 	[ -s "$1" ] || return 1
-	pid=$(sed -n '1s/[^0-9].*//p' "$1")
+	pid=$(sed -n '1s/^\([0-9]*\).*/\1/p' "$1")
 	[ -n "$pid" ] && alive "$pid" || return 1
 	if [ -r "/proc/$pid/cmdline" ]; then
 		tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$DIR" || return 1

@@ -1,0 +1,63 @@
+/* dkim-t - DKIM-Signature parsing and b= removal. */
+#include "config.h"
+
+#include <string.h>
+
+#include "buf.h"
+#include "dkim.h"
+#include "status.h"
+#include "tap.h"
+
+static int
+parse(const char *v, struct dkim_sig *s, const char **why)
+{
+	return dkim_sig_parse(v, strlen(v), s, why);
+}
+
+#define BH "bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;"
+
+int
+main(void)
+{
+	struct buf *b = buf_new(4096);
+	struct dkim_sig s;
+	const char *why;
+	const char *raw = "DKIM-Signature: v=1; a=rsa-sha256; bh=abc;\r\n"
+	    "\tb=dGVz\r\n\t dA== ; d=x\r\n";
+
+	plan(14);
+	dkim_strip_b(b, raw, strlen(raw));
+	is_str(buf_data(b), "DKIM-Signature: v=1; a=rsa-sha256; bh=abc;\r\n"
+	    "\tb=; d=x\r\n", "b= value and its FWS removed, bh= kept");
+	buf_reset(b);
+	dkim_strip_b(b, "X: b=abc", 8);
+	is_str(buf_data(b), "X: b=", "b= as the last tag");
+	is_int(parse("v=1; a=rsa-sha256; d=Example.ORG; s=sel; h=from:to; "
+	    BH " b=dGVzdA==", &s, &why), 0, "a minimal signature parses");
+	is_str(s.d, "example.org", "d= is lowercased");
+	is_int(s.hc == CANON_SIMPLE && s.bc == CANON_SIMPLE, 1,
+	    "c= defaults to simple/simple");
+	is_int((long long)s.nh, 2, "two names in h=");
+	is_int(parse("v=1; a=rsa-sha256; d=x.org; s=sel; h=to; " BH
+	    " b=dGVzdA==", &s, &why), DP_E_SYNTAX, "h= without From");
+	is_str(why, "h= does not include From", "and why");
+	is_int(parse("v=1; a=rsa-sha256; d=x.org; s=sel; h=from; " BH
+	    " b=dGVzdA==; i=a@y.org", &s, &why), DP_E_SYNTAX,
+	    "i= outside d= is refused");
+	is_int(parse("v=1; a=rsa-sha256; d=x.org; s=sel; h=from; " BH
+	    " b=dGVzdA==; i=a@sub.x.org", &s, &why), 0,
+	    "i= in a subdomain of d= is fine");
+	is_int(parse("v=2; a=rsa-sha256; d=x.org; s=sel; h=from; " BH
+	    " b=dGVzdA==", &s, &why), DP_E_SYNTAX, "v=2 is refused");
+	is_int(parse("v=1; a=rsa-md5; d=x.org; s=sel; h=from; " BH
+	    " b=dGVzdA==", &s, &why), DP_E_SYNTAX, "unknown a=");
+	is_int(parse("v=1; a=rsa-sha256; d=x.org; s=sel; h=from; " BH
+	    " b=dGVzdA==; t=200; x=100", &s, &why), DP_E_SYNTAX,
+	    "x= before t=");
+	is_int(parse("v=1; a=rsa-sha256; c=relaxed; d=x.org; s=sel; "
+	    "h=from; " BH " b=dGVzdA==", &s, &why) == 0 &&
+	    s.hc == CANON_RELAXED && s.bc == CANON_SIMPLE, 1,
+	    "c=relaxed means relaxed/simple");
+	buf_free(b);
+	return done_testing();
+}
