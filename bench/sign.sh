@@ -53,6 +53,7 @@ done
 case $runs in ''|*[!0-9]*) [ -z "$runs" ] || { echo "$prog: --runs N" >&2; exit 64; } ;; esac
 build=$(cd "$build" && pwd)
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 say() { printf '%s\n' "$*" >&2; }
 die() { say "$prog: $*"; exit 1; }
 
@@ -200,7 +201,6 @@ $cmds
 EOF
 
 # --- timing ------------------------------------------------------------------
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 runs_for() {
 	if [ -n "$runs" ]; then echo "$runs"
 	elif [ $quick = 1 ]; then case $1 in 20MB) echo 3 ;; *) echo 5 ;; esac
@@ -276,7 +276,7 @@ report() {
 	echo "# dkimpipe-sign benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
 	echo "machine:   $(nproc) CPUs, $cpu, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-	echo "load:      $load_before (1/5/15 min load average before timing; another busy process skews the figures)"
+	echo "load:      $load_start at start (1/5/15 min load average; other busy processes skew the figures)"
 	echo "os:        $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")"
 	if [ $peers_only = 0 ]; then
 		echo "dkimpipe:  $(version_of "$sign" --version), tree $commit${cc:+, $cc $cflags}"

@@ -98,7 +98,7 @@ print_record(const struct keystore *ks, const struct ks_entry *e,
 		if (strcmp(fmt, "nsupdate") == 0) {
 			printf("update delete %s._domainkey.%s. TXT\n",
 			    e->selector, e->domain);
-			printf("update add %s._domainkey.%s. %d TXT",
+			printf("update add %s._domainkey.%s. %d TXT ",
 			    e->selector, e->domain, o->ttl);
 		} else
 			printf("%s._domainkey.%s.\t%d\tIN\tTXT\t", e->selector,

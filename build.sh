@@ -1,0 +1,111 @@
+#!/bin/sh
+# build.sh - build dkimpipe from a fresh clone on Debian 12.
+#
+#   sh build.sh demo    install build dependencies, build, sign a sample
+#                       message with a demo keystore, show the result
+#   sh build.sh check   install build and test dependencies, build, and
+#                       run the whole test suite (what CI runs)
+#   sh build.sh deps    only install the dependencies
+#
+# Packages are installed with apt-get only when missing (root needed then).
+set -eu
+cd "$(dirname "$0")"
+
+BUILD_DEPS="build-essential autoconf automake pkg-config libgnutls28-dev
+libunbound-dev libevent-dev libpopt-dev"
+TEST_DEPS="mandoc python3 python3-dkim python3-dnspython libmail-dkim-perl
+libnet-dns-perl opendkim-tools nsd ldnsutils openssl"
+
+missing()
+{
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+		    grep -q 'install ok installed' || echo "$p"
+	done
+}
+
+install_deps()
+{
+	# shellcheck disable=SC2086
+	need=$(missing $*)
+	[ -z "$need" ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "build.sh: missing packages (run as root to install):" $need >&2
+		exit 1
+	fi
+	echo "build.sh: installing:" $need
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $need >/dev/null
+	# Installing nsd starts the system's own NSD on port 53; the tests run
+	# their own instance and need no system one.
+	if command -v systemctl >/dev/null 2>&1; then
+		systemctl disable --now nsd >/dev/null 2>&1 || true
+	fi
+}
+
+build()
+{
+	[ -x configure ] || autoreconf -fi
+	[ -f Makefile ] || ./configure ${CONFIGURE_FLAGS:-}
+	make -j"$(nproc 2>/dev/null || echo 2)"
+}
+
+demo()
+{
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/dkimpipe-demo.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
+	ks=$tmp/keys
+	echo
+	echo "== A demo keystore for example.org (RSA-2048 and Ed25519):"
+	echo "   ./dkimpipe-keys --keystore $ks new --domain example.org"
+	./dkimpipe-keys --keystore "$ks" new --domain example.org >/dev/null
+	./dkimpipe-keys --keystore "$ks" list
+	cat >"$tmp/msg.eml" <<'MSG'
+From: Alice Example <alice@example.org>
+To: Bob <bob@example.net>
+Subject: Lunch on Friday?
+Date: Mon, 23 Nov 2026 12:00:00 +0000
+Message-ID: <demo.1@example.org>
+
+Hi Bob,
+
+the usual place at noon?
+
+Alice
+MSG
+	echo
+	echo "== The message signed (./dkimpipe-sign --keystore $ks < msg.eml):"
+	./dkimpipe-sign --keystore "$ks" <"$tmp/msg.eml" >"$tmp/signed.eml"
+	sed -n '/^$/q;p' "$tmp/signed.eml"
+	echo
+	echo "== The DNS records to publish (./dkimpipe-keys --keystore $ks dns --domain example.org):"
+	./dkimpipe-keys --keystore "$ks" dns --domain example.org
+	if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import dkim' 2>/dev/null; then
+		echo
+		echo "== Checked with dkimpy against those records:"
+		./dkimpipe-keys --keystore "$ks" dns --domain example.org \
+		    --format single >"$tmp/records"
+		/usr/bin/python3 - "$tmp/records" "$tmp/signed.eml" <<'PY'
+import sys, dkim
+recs = {}
+for line in open(sys.argv[1]):
+    name, _, value = line.rstrip("\n").split("\t", 2)
+    recs[name.lower()] = value.encode()
+msg = open(sys.argv[2], "rb").read()
+def dns(name, timeout=5):
+    return recs.get(name.decode().rstrip(".").lower())
+d = dkim.DKIM(msg)
+for i in range(2):
+    print("   signature %d:" % (i + 1), "pass" if d.verify(idx=i, dnsfunc=dns) else "FAIL")
+PY
+	fi
+}
+
+case "${1:-}" in
+deps)	install_deps $BUILD_DEPS $TEST_DEPS ;;
+demo)	install_deps $BUILD_DEPS; build; demo ;;
+check)	install_deps $BUILD_DEPS $TEST_DEPS; build; make check ;;
+*)	echo "usage: sh build.sh demo|check|deps" >&2; exit 64 ;;
+esac

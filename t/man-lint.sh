@@ -1,0 +1,24 @@
+#!/bin/sh
+# man-lint - every man page is mandoc-clean, and every option a program
+# accepts is documented in its page.
+. "$(dirname "$0")/lib.sh"
+
+mandoc=${MANDOC:-mandoc}
+command -v "$mandoc" >/dev/null 2>&1 || mandoc=/usr/bin/mandoc
+[ -x "$mandoc" ] || bail_out "mandoc is required (apt-get install mandoc)"
+for page in "$top_srcdir"/man/*.[158]; do
+	run "$mandoc" -Tlint -W warning "$page"
+	is "$status$out$err" 0 "$(basename "$page"): mandoc -Tlint is clean"
+done
+for prog in dkimpipe-sign dkimpipe-keys; do
+	page=$top_srcdir/man/$prog.1
+	opts=$("$top_builddir/$prog" --help | grep -o -- '--[a-z][a-z-]*' | sort -u |
+	    grep -v -e '--help' -e '--usage')
+	for o in $opts; do
+		name=${o#--}
+		check "$prog: $o is in $prog.1" grep -Eq "^\.It Fl .*(Fl |Fl -)?-?$name( |\$)|Fl -$name" "$page"
+	done
+done
+check "dkimpipe-sign.1 says why there is no l=" grep -q 'l=' "$top_srcdir/man/dkimpipe-sign.1"
+check "the keystore format has its own page" test -f "$top_srcdir/man/dkimpipe-keystore.5"
+done_testing
