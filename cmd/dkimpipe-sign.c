@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <popt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,28 +59,6 @@ parse_duration(const char *s)
 	return v;
 }
 
-/* The config file path: --config in argv, $DKIMPIPE_CONFIG, default. */
-static const char *
-config_path(int argc, const char **argv, int *required)
-{
-	const char *e;
-	int i;
-
-	*required = 1;
-	for (i = 1; i < argc; i++) {
-		if (strncmp(argv[i], "--config=", 9) == 0)
-			return argv[i] + 9;
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-			return argv[i + 1];
-		if (strcmp(argv[i], "--") == 0)
-			break;
-	}
-	if ((e = getenv("DKIMPIPE_CONFIG")) != NULL && *e != '\0')
-		return e;
-	*required = 0;
-	return SYSCONFDIR "/dkimpipe/dkimpipe.conf";
-}
-
 static void
 opts_parse(int argc, const char **argv, struct cli *o, struct sign_opts *so)
 {
@@ -117,24 +96,14 @@ opts_parse(int argc, const char **argv, struct cli *o, struct sign_opts *so)
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
-	char why[512], **cargv = NULL;
-	const char **all, *cpath, *slash;
+	char why[512];
+	const char **all, *slash;
 	poptContext pc;
-	int c, cargc = 0, required, i, n = 0;
+	int c, n;
 	long long v;
 
-	cpath = config_path(argc, argv, &required);
-	if ((c = conf_read(cpath, PROG, required, &cargc, &cargv, why,
-	    sizeof(why))) != 0)
+	if (conf_argv(PROG, argc, argv, &n, &all, why, sizeof(why)) != 0)
 		log_fatal(EX_TEMPFAIL, "config %s", why);
-	/* config lines first, so the command line wins */
-	if ((all = calloc((size_t)(argc + cargc + 1), sizeof(*all))) == NULL)
-		log_fatal(EX_TEMPFAIL, "out of memory");
-	all[n++] = argv[0];
-	for (i = 0; i < cargc; i++)
-		all[n++] = cargv[i];
-	for (i = 1; i < argc; i++)
-		all[n++] = argv[i];
 	pc = poptGetContext(PROG, n, all, table, 0);
 	while ((c = poptGetNextOpt(pc)) >= 0) {
 		if (c == OPT_VERSION) {
@@ -147,9 +116,7 @@ opts_parse(int argc, const char **argv, struct cli *o, struct sign_opts *so)
 	if (poptPeekArg(pc) != NULL)
 		log_fatal(EX_USAGE, "unexpected argument: %s", poptPeekArg(pc));
 	poptFreeContext(pc);
-	free(all);
-	/* cargv strings stay: popt pointed o->... into copies it made */
-	conf_free(cargc, cargv);
+	conf_free(-1, (char **)(uintptr_t)all);	/* popt copied the strings */
 
 	if (o->log != NULL) {
 		if (strcmp(o->log, "syslog") == 0)

@@ -107,7 +107,70 @@ conf_free(int argc, char **argv)
 {
 	int i;
 
+	if (argc < 0) {		/* a conf_argv() vector: strings follow it */
+		free(argv);
+		return;
+	}
 	for (i = 0; i < argc; i++)
 		free(argv[i]);
 	free(argv);
+}
+
+static const char *
+config_path(int argc, const char **argv, int *required)
+{
+	const char *e;
+	int i;
+
+	*required = 1;
+	for (i = 1; i < argc; i++) {
+		if (strncmp(argv[i], "--config=", 9) == 0)
+			return argv[i] + 9;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			return argv[i + 1];
+		if (strcmp(argv[i], "--") == 0)
+			break;
+	}
+	if ((e = getenv("DKIMPIPE_CONFIG")) != NULL && *e != '\0')
+		return e;
+	*required = 0;
+	return SYSCONFDIR "/dkimpipe/dkimpipe.conf";
+}
+
+int
+conf_argv(const char *program, int argc, const char **argv, int *nargc,
+    const char ***nargv, char *why, size_t whylen)
+{
+	char **cargv = NULL, *store;
+	const char **all, *path;
+	size_t bytes = 0;
+	int cargc = 0, required, i, n = 0, r;
+
+	*nargv = NULL;
+	path = config_path(argc, argv, &required);
+	r = conf_read(path, program, required, &cargc, &cargv, why, whylen);
+	if (r != 0)
+		return r;
+	/* one allocation: the vector, then copies of the config strings */
+	for (i = 0; i < cargc; i++)
+		bytes += strlen(cargv[i]) + 1;
+	all = malloc((size_t)(argc + cargc + 1) * sizeof(*all) + bytes);
+	if (all == NULL) {
+		conf_free(cargc, cargv);
+		return DP_E_NOMEM;
+	}
+	store = (char *)(all + argc + cargc + 1);
+	all[n++] = argv[0];
+	for (i = 0; i < cargc; i++) {
+		strcpy(store, cargv[i]);
+		all[n++] = store;
+		store += strlen(store) + 1;
+	}
+	for (i = 1; i < argc; i++)
+		all[n++] = argv[i];
+	all[n] = NULL;
+	conf_free(cargc, cargv);
+	*nargc = n;
+	*nargv = all;
+	return 0;
 }

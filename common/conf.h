@@ -12,5 +12,14 @@
 int	conf_read(const char *path, const char *program, int required,
 	    int *argc, char ***argv, char *why, size_t whylen);
 void	conf_free(int argc, char **argv);
+/*
+ * The argument vector a program parses: argv[0], then the config file's
+ * lines for program, then argv[1..] (so the command line wins). The file
+ * is --config's argument if argv has one, else $DKIMPIPE_CONFIG, else
+ * SYSCONFDIR/dkimpipe/dkimpipe.conf (which may be absent). Returns 0 or
+ * an error with why; free *nargv with conf_free(-1, ...).
+ */
+int	conf_argv(const char *program, int argc, const char **argv,
+	    int *nargc, const char ***nargv, char *why, size_t whylen);
 
 #endif

@@ -37,4 +37,15 @@
 /* Config file size. */
 #define DP_MAX_CONF_BYTES	(64 * 1024)
 
+/* TXT records considered for one key name (RFC 6376 6.1.2: try each). */
+#define DP_MAX_TXT_RECORDS	8
+/* Signatures checked per message by default; the rest get "policy". */
+#define DP_DEFAULT_MAX_SIGS	8
+/* Signatures ever considered (the parse itself is bounded too). */
+#define DP_MAX_SIGS		64
+/* Per-message DNS time budget by default, milliseconds. */
+#define DP_DEFAULT_BUDGET_MS	5000
+/* Clock skew allowed for t= and x=, seconds. */
+#define DP_DEFAULT_SKEW		300
+
 #endif

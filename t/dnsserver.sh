@@ -397,6 +397,7 @@ start_servers()
 		fi
 		write_nsd_conf
 		rm -f "$DIR/nsd.pid" "$DIR/helper.pid"
+		: >"$DIR/nsd.log"	# only this attempt's messages
 		# the helper binds the black hole first; nsd binds its port
 		# before it forks, so a busy port makes either one fail here
 		"$PERL" "$here/dnsserver-helper.pl" "$DIR/helper.pid" \
@@ -420,11 +421,16 @@ start_servers()
 		[ -z "${DNSSERVER_PORT:-}" ] && [ $tries -lt 10 ] ||
 		    die "cannot start on port $PORT (see $DIR/nsd.log, $DIR/helper.log)"
 	done
-	# ready when it answers SOA for every zone
+	# ready when it answers SOA for every zone; a zone file NSD could not
+	# read (it starts anyway) fails at once, with NSD's words
 	i=0
 	while read -r z f; do
 		until "$DRILL" -p "$PORT" "$z" @127.0.0.1 SOA 2>/dev/null |
 		    grep -q 'rcode: NOERROR'; do
+			if grep -q ' error: ' "$DIR/nsd.log"; then
+				grep ' error: ' "$DIR/nsd.log" | sed 's/^[^]]*] /  /' >&2
+				die "nsd cannot serve the zones (files in $DIR/zones)"
+			fi
 			i=$((i + 1))
 			[ $i -lt 200 ] || die "nsd does not answer for $z (see $DIR/nsd.log)"
 			sleep 0.05
@@ -527,9 +533,12 @@ start)
 		sed 's/^/  /' "$DIR/build.log" >&2
 		die "building the zones failed"
 	}
+	# whatever fails from here on leaves nothing running
+	trap 'stop_pid "$DIR/nsd.pid"; stop_pid "$DIR/helper.pid"' EXIT
 	start_servers
 	write_unbound_conf
 	write_vars
+	trap - EXIT
 	cat "$DIR/vars"
 	;;
 stop)

@@ -1,0 +1,353 @@
+/* verify.c - RFC 6376 6 with RFC 8301 and RFC 8463; keys from dns.c. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "buf.h"
+#include "canon.h"
+#include "crypto.h"
+#include "dkim.h"
+#include "dns.h"
+#include "keyrec.h"
+#include "limits.h"
+#include "message.h"
+#include "status.h"
+#include "verify.h"
+
+struct vsig {
+	const struct hfield	*f;
+	struct dkim_sig		 sig;
+	struct sig_result	 res;
+	int			 decided;
+	struct hash		*bh;
+	struct canon_body	*cb;
+	struct dns_txt		 key;
+};
+
+struct verify_ctx {
+	struct vsig		*v;
+	size_t			 n;
+	struct verify_opts	 o;
+};
+
+static const char *const result_names[] = {
+	"none", "pass", "fail", "neutral", "policy", "temperror", "permerror"
+};
+
+const char *
+dkim_result_name(enum dkim_result r)
+{
+	return result_names[r];
+}
+
+static void
+decide(struct vsig *v, enum dkim_result r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+decide(struct vsig *v, enum dkim_result r, const char *fmt, ...)
+{
+	va_list ap;
+
+	v->res.r = r;
+	v->decided = 1;
+	va_start(ap, fmt);
+	vsnprintf(v->res.reason, sizeof(v->res.reason), fmt, ap);
+	va_end(ap);
+}
+
+static int
+count_from(const struct message *m)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < message_nfields(m); i++)
+		n += hfield_is(message_field(m, i), "from");
+	return n;
+}
+
+int
+verify_begin(struct message *m, struct dns *dns, const struct verify_opts *o,
+    struct verify_ctx **out)
+{
+	struct verify_ctx *c;
+	struct vsig *v;
+	const char *why;
+	char name[600];
+	size_t i, n = 0;
+	int64_t now;
+	int r, froms = count_from(m);
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return DP_E_NOMEM;
+	c->o = *o;
+	now = o->now != 0 ? o->now : (int64_t)time(NULL);
+	for (i = 0; i < message_nfields(m); i++)
+		n += hfield_is(message_field(m, i), "dkim-signature");
+	if (n > DP_MAX_SIGS)
+		n = DP_MAX_SIGS;
+	if (n > 0 && (c->v = calloc(n, sizeof(*c->v))) == NULL) {
+		free(c);
+		return DP_E_NOMEM;
+	}
+	for (i = 0; i < message_nfields(m) && c->n < n; i++) {
+		const struct hfield *f = message_field(m, i);
+
+		if (!hfield_is(f, "dkim-signature"))
+			continue;
+		v = &c->v[c->n++];
+		v->f = f;
+		v->res.sec = DNSSEC_INSECURE;
+		if (dkim_sig_parse(f->value, f->valuelen, &v->sig, &why) != 0) {
+			decide(v, DKIM_PERMERROR, "%s", why);
+			continue;
+		}
+		memcpy(v->res.d, v->sig.d, sizeof(v->res.d));
+		memcpy(v->res.s, v->sig.s, sizeof(v->res.s));
+		memcpy(v->res.i, v->sig.i, sizeof(v->res.i));
+		memcpy(v->res.b8, v->sig.b8, sizeof(v->res.b8));
+		v->res.a = sig_alg_name(v->sig.alg);
+		/* cheap refusals first: no DNS for what cannot pass */
+		if ((int)c->n > o->max_sigs) {
+			decide(v, DKIM_POLICY, "more than %d signatures",
+			    o->max_sigs);
+			continue;
+		}
+		if (v->sig.alg == SIG_RSA_SHA1) {
+			decide(v, DKIM_POLICY, "rsa-sha1 is not accepted "
+			    "(RFC 8301)");
+			continue;
+		}
+		if (froms != 1) {
+			decide(v, DKIM_FAIL, froms == 0 ? "no From field" :
+			    "more than one From field");
+			continue;
+		}
+		if (v->sig.has_x && now > v->sig.x + o->skew) {
+			decide(v, DKIM_FAIL, "signature expired");
+			continue;
+		}
+		if (v->sig.has_t && v->sig.t > now + o->skew) {
+			decide(v, DKIM_FAIL, "signature timestamp in the "
+			    "future");
+			continue;
+		}
+		if ((r = hash_new(v->sig.alg, &v->bh)) != 0 ||
+		    (v->cb = malloc(sizeof(*v->cb))) == NULL) {
+			verify_free(c);
+			return r != 0 ? r : DP_E_NOMEM;
+		}
+		canon_body_init(v->cb, v->sig.bc, v->sig.has_l ? v->sig.l :
+		    UINT64_MAX, hash_update, v->bh);
+		snprintf(name, sizeof(name), "%s._domainkey.%s", v->sig.s,
+		    v->sig.d);
+		if ((r = dns_txt_submit(dns, name, &v->key)) != 0) {
+			verify_free(c);
+			return r;
+		}
+	}
+	*out = c;
+	return 0;
+}
+
+int
+verify_body(void *arg, const char *p, size_t n)
+{
+	struct verify_ctx *c = arg;
+	size_t i;
+	int r;
+
+	for (i = 0; i < c->n; i++)
+		if (c->v[i].cb != NULL &&
+		    (r = canon_body_update(c->v[i].cb, p, n)) != 0)
+			return r;
+	return 0;
+}
+
+/* Check v against one parsed key; 1 when it passes. */
+static int
+check_key(struct vsig *v, const struct dkim_key *k, const struct message *m,
+    struct buf *data)
+{
+	const char *at;
+
+	v->res.bits = k->bits;
+	v->res.testing = k->testing;
+	if (k->revoked) {
+		decide(v, DKIM_PERMERROR, "key revoked");
+		return 0;
+	}
+	if ((v->sig.alg == SIG_ED25519_SHA256) != (k->alg == KEY_ED25519)) {
+		decide(v, DKIM_PERMERROR, "key type does not match a=");
+		return 0;
+	}
+	if (!k->sha256) {
+		decide(v, DKIM_PERMERROR, "key does not allow sha256 (h=)");
+		return 0;
+	}
+	if (k->alg == KEY_RSA && k->bits < DP_RSA_MIN_BITS) {
+		decide(v, DKIM_PERMERROR, "%u-bit RSA key is too short "
+		    "(RFC 8301)", k->bits);
+		return 0;
+	}
+	if (k->alg == KEY_RSA && k->bits > DP_RSA_MAX_BITS) {
+		decide(v, DKIM_PERMERROR, "%u-bit RSA key is too long",
+		    k->bits);
+		return 0;
+	}
+	if (k->strict && v->sig.i[0] != '\0' &&
+	    ((at = strrchr(v->sig.i, '@')) == NULL ||
+	    strcasecmp(at + 1, v->sig.d) != 0)) {
+		decide(v, DKIM_PERMERROR, "key is strict (t=s) and i= is a "
+		    "subdomain");
+		return 0;
+	}
+	if (pubkey_verify(k->pub, v->sig.alg, buf_data(data), buf_len(data),
+	    v->sig.b, v->sig.blen) != 0) {
+		decide(v, DKIM_FAIL, "signature did not verify");
+		return 0;
+	}
+	(void)m;
+	return 1;
+}
+
+static void
+finish_one(struct verify_ctx *c, struct vsig *v, struct message *m,
+    struct buf *data)
+{
+	unsigned char digest[64];
+	struct dkim_key k;
+	const char *why = "no key record at the name";
+	size_t i, dlen;
+	int parsed = 0, passed = 0;
+
+	dlen = hash_final(v->bh, digest);
+	v->res.sec = v->key.sec;
+	switch (v->key.status) {
+	case DNS_OK:
+		break;
+	case DNS_NXDOMAIN:
+	case DNS_NODATA:
+		decide(v, DKIM_PERMERROR, "no key for signature");
+		return;
+	case DNS_REFUSED:
+	case DNS_TEMP:
+	case DNS_PENDING:
+		decide(v, DKIM_TEMPERROR, "key lookup: %s", v->key.why);
+		return;
+	}
+	/* a validating resolver would answer SERVFAIL: try again later */
+	if (v->key.sec == DNSSEC_BOGUS) {
+		decide(v, DKIM_TEMPERROR, "DNSSEC bogus key record: %s",
+		    v->key.why);
+		return;
+	}
+	v->res.looked_up = 1;
+	/* body hash first: it costs no public-key operation */
+	if (dlen != v->sig.bhlen || memcmp(digest, v->sig.bh, dlen) != 0) {
+		decide(v, DKIM_FAIL, "body hash did not verify");
+		/* still report the key size below */
+	}
+	buf_reset(data);
+	if (dkim_header_data(data, m, v->sig.hc, v->sig.h, v->sig.nh,
+	    v->f->raw, v->f->rawlen) != 0) {
+		decide(v, DKIM_TEMPERROR, "header data too large");
+		return;
+	}
+	/* 6.1.2: several TXT records: try each that is a DKIM key */
+	for (i = 0; i < v->key.nrec && !passed; i++) {
+		if (keyrec_parse(buf_data(v->key.rec[i]),
+		    buf_len(v->key.rec[i]), &k, &why) != 0)
+			continue;
+		parsed = 1;
+		if (v->decided && v->res.r == DKIM_FAIL) {
+			v->res.bits = k.bits;	/* body hash already failed */
+			pubkey_free(k.pub);
+			continue;
+		}
+		v->decided = 0;
+		passed = check_key(v, &k, m, data);
+		pubkey_free(k.pub);
+	}
+	if (!parsed) {
+		decide(v, DKIM_PERMERROR, "%s", why);
+		return;
+	}
+	if (!passed)
+		return;
+	if (v->sig.has_l && v->cb->total > v->sig.l && !c->o.allow_partial) {
+		decide(v, DKIM_POLICY, "l= leaves %llu body octets unsigned",
+		    (unsigned long long)(v->cb->total - v->sig.l));
+		return;
+	}
+	if (v->sig.has_l && v->cb->total < v->sig.l) {
+		decide(v, DKIM_FAIL, "body shorter than l=");
+		return;
+	}
+	if (c->o.require_dnssec && v->key.sec != DNSSEC_SECURE) {
+		decide(v, DKIM_POLICY, "key not DNSSEC secure");
+		return;
+	}
+	decide(v, DKIM_PASS, "%s", "");
+}
+
+int
+verify_end(struct verify_ctx *c, struct message *m)
+{
+	struct buf *data;
+	struct dns *d = NULL;
+	size_t i;
+	int r;
+
+	for (i = 0; i < c->n; i++) {
+		if (c->v[i].cb != NULL &&
+		    (r = canon_body_final(c->v[i].cb)) != 0)
+			return r;
+		if (c->v[i].key.dns != NULL)
+			d = c->v[i].key.dns;
+	}
+	if (d != NULL && (r = dns_wait(d)) != 0)
+		return r;
+	if ((data = buf_new(DP_MAX_HEADER_BYTES * 2)) == NULL)
+		return DP_E_NOMEM;
+	for (i = 0; i < c->n; i++)
+		if (!c->v[i].decided)
+			finish_one(c, &c->v[i], m, data);
+	buf_free(data);
+	return 0;
+}
+
+size_t
+verify_count(const struct verify_ctx *c)
+{
+	return c->n;
+}
+
+const struct sig_result *
+verify_result(const struct verify_ctx *c, size_t i)
+{
+	return i < c->n ? &c->v[i].res : NULL;
+}
+
+void
+verify_free(struct verify_ctx *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++) {
+		hash_free(c->v[i].bh);
+		free(c->v[i].cb);
+		dns_txt_clear(&c->v[i].key);
+	}
+	free(c->v);
+	free(c);
+}
