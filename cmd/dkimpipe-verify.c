@@ -1,0 +1,307 @@
+/* dkimpipe-verify - check the signatures of the message on stdin and
+ * prepend Authentication-Results; see dkimpipe-verify(1). */
+#include "config.h"
+
+#include <errno.h>
+#include <popt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "authres.h"
+#include "buf.h"
+#include "conf.h"
+#include "dns.h"
+#include "limits.h"
+#include "log.h"
+#include "message.h"
+#include "proc.h"
+#include "status.h"
+#include "verify.h"
+
+#define PROG	"dkimpipe-verify"
+
+enum { OPT_VERSION = 1 };
+
+struct cli {
+	char	*authserv_id, *resolver_conf, *trust_anchor, *resolver;
+	char	*dnssec, *timeout, *reject, *require_domain, *log;
+	char	*bad_input, *now, *spool_dir, *config, *reject_code;
+	int	 max_sigs, skew, allow_partial, tempfail;
+};
+
+static long
+parse_ms(const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || v <= 0)
+		return -1;
+	if (strcmp(end, "ms") == 0)
+		return (long)v;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		return (long)(v * 1000);
+	return -1;
+}
+
+static void
+opts_parse(int argc, const char **argv, struct cli *o, struct verify_opts *vo,
+    struct dns_opts *dopts, long *budget)
+{
+	struct poptOption table[] = {
+		{ "authserv-id", 'A', POPT_ARG_STRING, &o->authserv_id, 0,
+		    "authserv-id in Authentication-Results (host name)", "ID" },
+		{ "resolver-conf", 'r', POPT_ARG_STRING, &o->resolver_conf, 0,
+		    "unbound.conf-format resolver configuration", "FILE" },
+		{ "resolver", 0, POPT_ARG_STRING, &o->resolver, 0,
+		    "forward (to /etc/resolv.conf) or recurse", "MODE" },
+		{ "trust-anchor", 0, POPT_ARG_STRING, &o->trust_anchor, 0,
+		    "DNSSEC trust anchor file (/usr/share/dns/root.key)",
+		    "FILE" },
+		{ "dnssec", 0, POPT_ARG_STRING, &o->dnssec, 0,
+		    "report (default) or require a DNSSEC-secure key", "MODE" },
+		{ "timeout", 't', POPT_ARG_STRING, &o->timeout, 0,
+		    "DNS time budget per message (5s)", "TIME" },
+		{ "max-signatures", 'm', POPT_ARG_INT, &o->max_sigs, 0,
+		    "signatures checked; the rest get policy (8)", "N" },
+		{ "clock-skew", 0, POPT_ARG_INT, &o->skew, 0,
+		    "seconds of skew allowed for t= and x= (300)", "SECS" },
+		{ "allow-partial-body", 0, POPT_ARG_NONE, &o->allow_partial, 0,
+		    "let a signature whose l= leaves body text unsigned pass",
+		    NULL },
+		{ "reject", 0, POPT_ARG_STRING, &o->reject, 0,
+		    "exit with --reject-code: none (default) or no-pass",
+		    "WHEN" },
+		{ "require-domain", 0, POPT_ARG_STRING, &o->require_domain, 0,
+		    "reject unless these domains (comma list) have a passing "
+		    "signature", "DOMAINS" },
+		{ "reject-code", 0, POPT_ARG_STRING, &o->reject_code, 0,
+		    "exit code for a rejection: 77 (default) or 65", "CODE" },
+		{ "tempfail-on-dns", 0, POPT_ARG_NONE, &o->tempfail, 0,
+		    "exit 75 when every result is temperror", NULL },
+		{ "bad-input", 0, POPT_ARG_STRING, &o->bad_input, 0,
+		    "input that is not a message: pass, refuse", "ACTION" },
+		{ "log", 0, POPT_ARG_STRING, &o->log, 0,
+		    "diagnostics to stderr or syslog", "DEST" },
+		{ "now", 0, POPT_ARG_STRING, &o->now, 0,
+		    "the current time, seconds since the epoch (tests)", "T" },
+		{ "spool-dir", 0, POPT_ARG_STRING, &o->spool_dir, 0,
+		    "directory for large message bodies", "DIR" },
+		{ "config", 0, POPT_ARG_STRING, &o->config, 0,
+		    "configuration file", "FILE" },
+		{ "version", 'V', POPT_ARG_NONE, NULL, OPT_VERSION,
+		    "print the version and exit", NULL },
+		POPT_AUTOHELP
+		POPT_TABLEEND
+	};
+	static char host[256];
+	const char **all;
+	char why[512], *end;
+	poptContext pc;
+	int c, n;
+
+	o->max_sigs = DP_DEFAULT_MAX_SIGS;
+	o->skew = DP_DEFAULT_SKEW;
+	if (conf_argv(PROG, argc, argv, &n, &all, why, sizeof(why)) != 0)
+		log_fatal(EX_TEMPFAIL, "config %s", why);
+	pc = poptGetContext(PROG, n, all, table, 0);
+	while ((c = poptGetNextOpt(pc)) >= 0)
+		if (c == OPT_VERSION) {
+			printf("%s %s\n", PROG, PACKAGE_VERSION);
+			exit(EX_OK);
+		}
+	if (c < -1)
+		log_fatal(EX_USAGE, "%s: %s", poptBadOption(pc,
+		    POPT_BADOPTION_NOALIAS), poptStrerror(c));
+	if (poptPeekArg(pc) != NULL)
+		log_fatal(EX_USAGE, "unexpected argument: %s", poptPeekArg(pc));
+	poptFreeContext(pc);
+	conf_free(-1, (char **)(uintptr_t)all);
+
+	if (o->log != NULL) {
+		if (strcmp(o->log, "syslog") == 0)
+			log_set_dest(LOG_TO_SYSLOG);
+		else if (strcmp(o->log, "stderr") != 0)
+			log_fatal(EX_USAGE, "--log: want stderr or syslog");
+	}
+	if (o->authserv_id == NULL) {
+		if (gethostname(host, sizeof(host) - 1) == -1 || host[0] == '\0')
+			snprintf(host, sizeof(host), "localhost");
+		o->authserv_id = host;
+	}
+	if (strpbrk(o->authserv_id, " \t\r\n;()\"") != NULL ||
+	    o->authserv_id[0] == '\0')
+		log_fatal(EX_USAGE, "--authserv-id: want a host name");
+	if (o->max_sigs < 1 || o->max_sigs > DP_MAX_SIGS)
+		log_fatal(EX_USAGE, "--max-signatures: 1 to %d", DP_MAX_SIGS);
+	if (o->skew < 0 || o->skew > 86400)
+		log_fatal(EX_USAGE, "--clock-skew: 0 to 86400 seconds");
+	*budget = DP_DEFAULT_BUDGET_MS;
+	if (o->timeout != NULL && ((*budget = parse_ms(o->timeout)) <= 0 ||
+	    *budget > 600000))
+		log_fatal(EX_USAGE, "--timeout: want a time like 5s or 800ms");
+	if (o->dnssec != NULL && strcmp(o->dnssec, "report") != 0 &&
+	    strcmp(o->dnssec, "require") != 0)
+		log_fatal(EX_USAGE, "--dnssec: want report or require");
+	if (o->resolver != NULL && strcmp(o->resolver, "forward") != 0 &&
+	    strcmp(o->resolver, "recurse") != 0)
+		log_fatal(EX_USAGE, "--resolver: want forward or recurse");
+	if (o->reject != NULL && strcmp(o->reject, "none") != 0 &&
+	    strcmp(o->reject, "no-pass") != 0)
+		log_fatal(EX_USAGE, "--reject: want none or no-pass");
+	if (o->reject_code != NULL && strcmp(o->reject_code, "77") != 0 &&
+	    strcmp(o->reject_code, "65") != 0)
+		log_fatal(EX_USAGE, "--reject-code: want 77 or 65");
+	if (o->bad_input != NULL && strcmp(o->bad_input, "pass") != 0 &&
+	    strcmp(o->bad_input, "refuse") != 0)
+		log_fatal(EX_USAGE, "--bad-input: want pass or refuse");
+	memset(vo, 0, sizeof(*vo));
+	vo->max_sigs = o->max_sigs;
+	vo->skew = o->skew;
+	vo->allow_partial = o->allow_partial;
+	vo->require_dnssec = o->dnssec != NULL &&
+	    strcmp(o->dnssec, "require") == 0;
+	if (o->now != NULL) {
+		errno = 0;
+		vo->now = strtoll(o->now, &end, 10);
+		if (errno != 0 || *end != '\0' || vo->now <= 0)
+			log_fatal(EX_USAGE, "--now: want seconds");
+	}
+	memset(dopts, 0, sizeof(*dopts));
+	dopts->conf = o->resolver_conf;
+	dopts->trust_anchor = o->trust_anchor;
+	dopts->recurse = o->resolver != NULL &&
+	    strcmp(o->resolver, "recurse") == 0;
+}
+
+static void
+deliver(struct message *m)
+{
+	int r;
+
+	if ((r = message_write(m, STDOUT_FILENO)) != 0 ||
+	    (r = stdout_close()) != 0)
+		log_fatal(EX_TEMPFAIL, "writing: %s", dp_strerror(r));
+	message_free(m);
+	exit(EX_OK);
+}
+
+/* The reason to reject, or NULL: --reject no-pass, --require-domain. */
+static const char *
+rejection(const struct cli *o, const struct verify_ctx *vc, char *why,
+    size_t whylen)
+{
+	const struct sig_result *s;
+	char *list, *d, *save = NULL;
+	size_t i;
+	int pass;
+
+	if (o->reject != NULL && strcmp(o->reject, "no-pass") == 0) {
+		for (i = 0, pass = 0; i < verify_count(vc); i++)
+			pass |= verify_result(vc, i)->r == DKIM_PASS;
+		if (!pass) {
+			snprintf(why, whylen, "no valid DKIM signature");
+			return why;
+		}
+	}
+	if (o->require_domain == NULL ||
+	    (list = strdup(o->require_domain)) == NULL)
+		return NULL;
+	for (d = strtok_r(list, ", ", &save); d != NULL;
+	    d = strtok_r(NULL, ", ", &save)) {
+		for (i = 0, pass = 0; i < verify_count(vc); i++) {
+			s = verify_result(vc, i);
+			pass |= s->r == DKIM_PASS && strcasecmp(s->d, d) == 0;
+		}
+		if (!pass) {
+			snprintf(why, whylen, "no valid DKIM signature of %s",
+			    d);
+			free(list);
+			return why;
+		}
+	}
+	free(list);
+	return NULL;
+}
+
+int
+main(int argc, const char **argv)
+{
+	const struct sig_result *res[DP_MAX_SIGS];
+	struct cli o;
+	struct verify_opts vo;
+	struct dns_opts dopts;
+	struct dns *dns = NULL;
+	struct message *m;
+	struct verify_ctx *vc;
+	struct buf *ar;
+	char why[512];
+	const char *rej;
+	size_t i, n;
+	long budget;
+	int r, temp;
+
+	memset(&o, 0, sizeof(o));
+	stdio_sanitize();
+	log_init(PROG, LOG_TO_STDERR);
+	opts_parse(argc, argv, &o, &vo, &dopts, &budget);
+	if ((r = message_read_header(STDIN_FILENO, o.spool_dir, &m)) != 0)
+		log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
+	if (message_bad(m) != NULL) {
+		if (o.bad_input != NULL && strcmp(o.bad_input, "refuse") == 0)
+			log_fatal(EX_DATAERR, "not verified: %s",
+			    message_bad(m));
+		if ((r = message_read_body(m, STDIN_FILENO, NULL, NULL)) != 0)
+			log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
+		log_warn("not verified: %s", message_bad(m));
+		deliver(m);
+	}
+	/* only a message with signatures needs a resolver */
+	for (i = 0, n = 0; i < message_nfields(m); i++)
+		n += hfield_is(message_field(m, i), "dkim-signature");
+	if (n > 0) {
+		if ((r = dns_new(&dopts, &dns, why, sizeof(why))) != 0)
+			log_fatal(EX_TEMPFAIL, "resolver %s: %s",
+			    o.resolver_conf != NULL ? o.resolver_conf :
+			    "(default)", why);
+		dns_set_budget(dns, budget);
+	}
+	if ((r = verify_begin(m, dns, &vo, &vc)) != 0)
+		log_fatal(EX_TEMPFAIL, "verifying: %s", dp_strerror(r));
+	if ((r = message_read_body(m, STDIN_FILENO, verify_body, vc)) != 0)
+		log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
+	if ((r = verify_end(vc, m)) != 0)
+		log_fatal(EX_TEMPFAIL, "verifying: %s", dp_strerror(r));
+	n = verify_count(vc);
+	for (i = 0, temp = n > 0; i < n; i++) {
+		res[i] = verify_result(vc, i);
+		temp &= res[i]->r == DKIM_TEMPERROR;
+	}
+	if (o.tempfail && temp)
+		log_fatal(EX_TEMPFAIL, "every signature: temporary error "
+		    "(%s)", res[0]->reason);
+	if ((rej = rejection(&o, vc, why, sizeof(why))) != NULL)
+		log_fatal(o.reject_code != NULL &&
+		    strcmp(o.reject_code, "65") == 0 ? EX_DATAERR : EX_NOPERM,
+		    "rejected: %s", rej);
+	/* RFC 8601 5: fields claiming to be ours came from outside */
+	for (i = 0; i < message_nfields(m); i++)
+		if (authres_is_ours(message_field(m, i), o.authserv_id))
+			message_drop_field(m, i);
+	if ((ar = buf_new(DP_MAX_HEADER_BYTES)) == NULL ||
+	    (r = authres_build(ar, o.authserv_id, res, n)) != 0 ||
+	    (r = message_add_header(m, buf_data(ar), buf_len(ar))) != 0)
+		log_fatal(EX_TEMPFAIL, "writing results: %s", dp_strerror(r));
+	buf_free(ar);
+	verify_free(vc);
+	dns_free(dns);
+	deliver(m);
+	return EX_OK;
+}
