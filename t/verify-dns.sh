@@ -1,0 +1,162 @@
+#!/bin/sh
+# verify-dns - dkimpipe-verify against a DNSSEC-signed zone served on
+# 127.0.0.1: secure, insecure, bogus, missing and unreachable keys.
+. "$(dirname "$0")/lib.sh"
+
+sign=$top_builddir/dkimpipe-sign
+keys=$top_builddir/dkimpipe-keys
+verify=$top_builddir/dkimpipe-verify
+t_which nsd >/dev/null || bail_out "nsd is required (apt-get install nsd ldnsutils)"
+mktmpdir tmp
+ks=$tmp/ks
+for d in good.test unsigned.test timeout.test wrongds.test; do
+	"$keys" --keystore "$ks" new --domain $d >>"$tmp/records" ||
+	    bail_out "cannot make keys for $d"
+done
+# A second keystore for keys under the test zone's special names.
+for s in badsig oldsig; do
+	"$keys" --keystore "$tmp/ks2" new --domain good.test --algorithm ed25519 \
+	    --selector $s >>"$tmp/records"
+done
+"$keys" --keystore "$tmp/ks2" new --domain good.test --algorithm ed25519 \
+    --selector unpublished >/dev/null
+grep -v '^timeout\|\.timeout\.test' "$tmp/records" >"$tmp/served"
+sh "$top_srcdir/t/dnsserver.sh" start "$tmp/dns" "$tmp/served" --dnssec >/dev/null 2>"$tmp/dns.err" ||
+    { cat "$tmp/dns.err"; bail_out "the test DNS server did not start"; }
+at_exit "sh '$top_srcdir/t/dnsserver.sh' stop '$tmp/dns' >/dev/null 2>&1"
+. "$tmp/dns/vars"
+V="$verify --resolver-conf $UNBOUND_CONF --authserv-id mx.test"
+
+msg()
+{
+	printf 'From: Alice <alice@%s>\nTo: bob@example.net\nSubject: test\nDate: Mon, 23 Nov 2026 10:00:00 +0000\n\nHello Bob,\n\nsee you.\n' "$1"
+}
+# Result words of our Authentication-Results, in order, space-separated.
+results()
+{
+	sed -n '1,/^[^ \t]/p' "$1" | tr -d '\n' | sed 's/\t/ /g' |
+	    grep -o 'dkim=[a-z]*' | sed 's/dkim=//' | tr '\n' ' ' | sed 's/ $//'
+}
+
+msg good.test | "$sign" --keystore "$ks" >"$tmp/good.eml"
+run $V <"$tmp/good.eml"
+is "$status" 0 "verify exits 0"
+is "$err" "" "and is silent"
+is "$(results "$out_file")" "pass pass" "dual-signed in a signed zone: both pass"
+like "$out" '^Authentication-Results: mx.test;' "one Authentication-Results on top, our authserv-id"
+like "$out" 'dkim=pass \(2048-bit key, DNSSEC secure\)' "RSA: key size and DNSSEC secure in the comment"
+like "$out" 'header.a=ed25519-sha256' "the Ed25519 signature is named by header.a"
+like "$out" 'header.d=good.test header.i=@good.test header.s=[0-9]{6}r' "header.d, header.i, header.s"
+like "$out" 'header.b="?[A-Za-z0-9+/]{8}"?' "header.b: 8 characters of b="
+is "$(grep -c '^Authentication-Results:' "$out_file")" 1 "exactly one field added"
+tail -n +"$(($(sed -n '/^DKIM-Signature/=' "$out_file" | head -1)))" "$out_file" >"$tmp/rest"
+check "the message follows unchanged" cmp "$tmp/rest" "$tmp/good.eml"
+
+sed 's/^Hello Bob/Hello Eve/' "$tmp/good.eml" >"$tmp/body.eml"
+run $V <"$tmp/body.eml"
+is "$(results "$out_file")" "fail fail" "one changed body byte: fail"
+like "$out" 'body hash did not verify' "says why"
+sed 's/^Subject: test/Subject: tesT/' "$tmp/good.eml" >"$tmp/subj.eml"
+run $V <"$tmp/subj.eml"
+is "$(results "$out_file")" "fail fail" "one changed header byte: fail"
+like "$out" 'signature did not verify' "says why"
+awk 'NR == 1, /^$/ { if (/^$/) print "Subject: added"; } { print }' "$tmp/good.eml" >"$tmp/added.eml"
+run $V <"$tmp/added.eml"
+is "$(results "$out_file")" "fail fail" "an added (oversigned) Subject: fail"
+
+msg unsigned.test | "$sign" --keystore "$ks" >"$tmp/insecure.eml"
+run $V <"$tmp/insecure.eml"
+is "$(results "$out_file")" "pass pass" "a key in an unsigned zone passes"
+like "$out" 'DNSSEC insecure' "reported as DNSSEC insecure"
+run $V --dnssec require <"$tmp/insecure.eml"
+is "$(results "$out_file")" "policy policy" "--dnssec require: an insecure key does not pass"
+run $V --dnssec require <"$tmp/good.eml"
+is "$(results "$out_file")" "pass pass" "--dnssec require: a secure key still passes"
+
+for s in badsig oldsig; do
+	msg good.test | "$sign" --keystore "$tmp/ks2" --selector $s >"$tmp/$s.eml"
+	run $V <"$tmp/$s.eml"
+	is "$(results "$out_file")" "temperror" "$s: a bogus key record never passes"
+	like "$out" 'DNSSEC bogus' "$s: reported as DNSSEC bogus"
+done
+msg wrongds.test | "$sign" --keystore "$ks" >"$tmp/wrongds.eml"
+run $V <"$tmp/wrongds.eml"
+is "$(results "$out_file")" "temperror temperror" "a broken chain of trust (wrong DS) never passes"
+
+msg good.test | sed 's/^From: .*/From: carol@good.test/' >"$tmp/m2.eml"
+"$sign" --keystore "$tmp/ks2" --selector unpublished <"$tmp/m2.eml" >"$tmp/nokey.eml"
+run $V <"$tmp/nokey.eml"
+is "$(results "$out_file")" "permerror" "a selector not in DNS (NXDOMAIN, proven by NSEC3): permerror"
+like "$out" 'no key for signature' "says why"
+
+msg timeout.test | "$sign" --keystore "$ks" >"$tmp/timeout.eml"
+start=$(date +%s%N)
+run $V --timeout 1s <"$tmp/timeout.eml"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+is "$(results "$out_file")" "temperror temperror" "a server that never answers: temperror"
+check "within the 1 s budget (took ${ms} ms; bound 3000)" test "$ms" -lt 3000
+run $V --timeout 1s --tempfail-on-dns <"$tmp/timeout.eml"
+is "$status" 75 "--tempfail-on-dns: every result temporary: EX_TEMPFAIL"
+is "$(wc -c <"$out_file" | tr -d ' ')" 0 "and nothing on stdout"
+run $V --timeout 1s --tempfail-on-dns <"$tmp/good.eml"
+is "$status" 0 "--tempfail-on-dns does not touch a message that passes"
+
+printf 'From: a@good.test\nSubject: unsigned\n\nbody\n' >"$tmp/unsigned.eml"
+run $V <"$tmp/unsigned.eml"
+is "$(results "$out_file")" "none" "an unsigned message: dkim=none"
+run $V --reject no-pass <"$tmp/unsigned.eml"
+is "$status" 77 "--reject no-pass: unsigned mail gets EX_NOPERM"
+is "$err" "dkimpipe-verify: fatal: rejected: no valid DKIM signature" "with a one-line reason"
+run $V --reject no-pass --reject-code 65 <"$tmp/body.eml"
+is "$status" 65 "--reject-code 65"
+run $V --reject no-pass <"$tmp/good.eml"
+is "$status" 0 "--reject no-pass lets a passing message through"
+run $V --require-domain bank.example <"$tmp/good.eml"
+is "$status" 77 "--require-domain: no signature of that domain: EX_NOPERM"
+like "$err" 'no valid DKIM signature of bank.example' "naming the domain"
+run $V --require-domain good.test <"$tmp/good.eml"
+is "$status" 0 "--require-domain met"
+
+# Authentication-Results claiming our authserv-id are forgeries: removed.
+{ printf 'Authentication-Results: mx.test; dkim=pass header.d=bank.example\n'
+  printf 'Authentication-Results: other.example; dkim=pass\n'
+  cat "$tmp/unsigned.eml"; } >"$tmp/forged.eml"
+run $V <"$tmp/forged.eml"
+is "$(grep -c '^Authentication-Results: mx.test' "$out_file")" 1 "a forged A-R with our id is removed"
+like "$out" '^Authentication-Results: other.example; dkim=pass$' "another host's A-R stays"
+unlike "$out" 'bank.example' "nothing of the forgery is left"
+
+# Many signatures: the first 8 are checked, the rest get policy without DNS.
+cp "$tmp/good.eml" "$tmp/many.eml"
+i=0
+while [ $i -lt 9 ]; do
+	"$sign" --keystore "$ks" <"$tmp/many.eml" >"$tmp/many2.eml"
+	mv "$tmp/many2.eml" "$tmp/many.eml"
+	i=$((i + 1))
+done
+run $V <"$tmp/many.eml"
+is "$(results "$out_file" | wc -w | tr -d ' ')" 20 "20 signatures, 20 results"
+is "$(results "$out_file" | tr ' ' '\n' | grep -c policy)" 12 "beyond 8: policy"
+run $V --max-signatures 20 <"$tmp/many.eml"
+is "$(results "$out_file" | tr ' ' '\n' | grep -c pass)" 20 "--max-signatures 20: all pass"
+
+# Time: x= in the past fails, t= in the future fails.
+now=$(date +%s)
+msg good.test | "$sign" --keystore "$ks" --expire 1h >"$tmp/exp.eml"
+run $V --now $((now + 7200)) <"$tmp/exp.eml"
+is "$(results "$out_file")" "fail fail" "x= an hour ago: fail"
+like "$out" 'signature expired' "says why"
+run $V --now $((now - 7200)) <"$tmp/exp.eml"
+is "$(results "$out_file")" "fail fail" "t= two hours ahead: fail"
+run $V --now $((now + 3500)) <"$tmp/exp.eml"
+is "$(results "$out_file")" "pass pass" "before x=: pass"
+
+# LF and CRLF, and a two-From message.
+sed 's/$/\r/' "$tmp/good.eml" >"$tmp/crlf.eml"
+run $V <"$tmp/crlf.eml"
+is "$(results "$out_file")" "pass pass" "the same message with CRLF endings passes"
+awk 'NR == 1 { print "From: mallory@evil.example" } { print }' "$tmp/good.eml" >"$tmp/twofrom.eml"
+run $V <"$tmp/twofrom.eml"
+is "$(results "$out_file")" "fail fail" "two From fields: fail"
+like "$out" 'more than one From field' "says why"
+done_testing
