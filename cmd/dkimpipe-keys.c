@@ -32,6 +32,19 @@ struct opts {
 	int	 bits, ttl;
 };
 
+/* popt strdup()s string arguments; the keystore may be the default. */
+static void
+opts_free(struct opts *o)
+{
+	free(o->keystore);
+	free(o->domain);
+	free(o->selector);
+	free(o->algorithm);
+	free(o->user);
+	free(o->identity);
+	free(o->format);
+}
+
 static void
 keys_fatal(int r, const char *what)
 {
@@ -283,7 +296,8 @@ cmd_new(struct keystore *ks, struct opts *o)
 	}
 	if ((r = keystore_save(ks)) != 0)
 		keys_fatal(r, "new: saving selectors");
-	o->selector = NULL;
+	free(o->selector);
+	o->selector = NULL;	/* print every record of the domain */
 	cmd_dns(ks, o);
 }
 
@@ -566,9 +580,14 @@ main(int argc, const char **argv)
 	if (o.ttl < 0)
 		log_fatal(EX_USAGE, "--ttl: must not be negative");
 	lower(o.domain);
-	if (o.keystore == NULL &&
-	    (o.keystore = getenv("DKIMPIPE_KEYSTORE")) == NULL)
-		o.keystore = SYSCONFDIR "/dkimpipe/keys";
+	if (o.keystore == NULL) {
+		const char *e = getenv("DKIMPIPE_KEYSTORE");
+
+		o.keystore = strdup(e != NULL && *e != '\0' ? e :
+		    SYSCONFDIR "/dkimpipe/keys");
+		if (o.keystore == NULL)
+			log_fatal(EX_TEMPFAIL, "out of memory");
+	}
 	/* the first command on a fresh system makes the directory */
 	if (strcmp(cmd, "new") == 0 || strcmp(cmd, "import") == 0)
 		if (mkdir(o.keystore, 0755) == -1 && errno != EEXIST)
@@ -598,6 +617,7 @@ main(int argc, const char **argv)
 		log_fatal(EX_USAGE, "unknown command %s: try --help", cmd);
 	keystore_free(ks);
 	poptFreeContext(pc);
+	opts_free(&o);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		log_fatal(EX_IOERR, "writing: %s", strerror(errno));
 	return EX_OK;
