@@ -16,6 +16,9 @@
 #include "addr.h"
 #include "buf.h"
 #include "crypto.h"
+#include "dns.h"
+#include "keyrec.h"
+#include "tagval.h"
 #include "keystore.h"
 #include "limits.h"
 #include "log.h"
@@ -28,7 +31,7 @@ enum { OPT_VERSION = 1 };
 
 struct opts {
 	char	*keystore, *domain, *selector, *algorithm, *user, *identity;
-	char	*format;
+	char	*format, *resolver_conf, *timeout;
 	int	 bits, ttl;
 };
 
@@ -43,6 +46,8 @@ opts_free(struct opts *o)
 	free(o->user);
 	free(o->identity);
 	free(o->format);
+	free(o->resolver_conf);
+	free(o->timeout);
 }
 
 static void
@@ -74,33 +79,42 @@ lower(char *s)
 	return s;
 }
 
-/* One DNS TXT record (zone, single or nsupdate form) for entry e. */
+/* The TXT value to publish for e: "v=DKIM1; k=...; p=..." into v. */
 static int
-print_record(const struct keystore *ks, const struct ks_entry *e,
-    const struct opts *o)
+record_value(const struct keystore *ks, const struct ks_entry *e,
+    struct buf *v)
 {
 	struct privkey *pk = NULL;
-	struct buf *v;
 	char path[4096];
-	const char *fmt = o->format != NULL ? o->format : "zone";
-	size_t i, len;
 	int r;
 
-	if ((v = buf_new(DP_MAX_SIG_BYTES)) == NULL)
-		return DP_E_NOMEM;
 	r = buf_printf(v, "v=DKIM1; k=%s; p=", key_alg_name(e->alg));
 	/* RFC 6376 3.6.1: an empty p= says the key is revoked */
 	if (r == 0 && e->state != KS_REVOKED) {
 		if ((r = keystore_load_key(ks, e, &pk, path,
 		    sizeof(path))) != 0) {
 			log_warn("key %s: %s", path, dp_strerror(r));
-			buf_free(v);
 			return r;
 		}
 		r = privkey_export_p(pk, v);
 		privkey_free(pk);
 	}
-	if (r != 0) {
+	return r;
+}
+
+/* One DNS TXT record (zone, single or nsupdate form) for entry e. */
+static int
+print_record(const struct keystore *ks, const struct ks_entry *e,
+    const struct opts *o)
+{
+	struct buf *v;
+	const char *fmt = o->format != NULL ? o->format : "zone";
+	size_t i, len;
+	int r;
+
+	if ((v = buf_new(DP_MAX_SIG_BYTES)) == NULL)
+		return DP_E_NOMEM;
+	if ((r = record_value(ks, e, v)) != 0) {
 		buf_free(v);
 		return r;
 	}
@@ -157,6 +171,102 @@ cmd_dns(struct keystore *ks, const struct opts *o)
 	if (n == 0)
 		log_fatal(EX_USAGE, "dns: no keys for %s", o->domain != NULL ?
 		    o->domain : "any domain");
+}
+
+/* The p= of a TXT value, or NULL (not a tag list, or no p=). */
+static const struct tag *
+p_of(const char *s, size_t n, struct taglist *tl)
+{
+	if (tagval_parse(s, n, tl) != 0)
+		return NULL;
+	return tagval_get(tl, "p");
+}
+
+/*
+ * check: look each selector up in DNS and compare its p= with ours.
+ * Exit 0 when every record is published as it should be, 1 when one is
+ * missing or differs, 75 when DNS could not answer.
+ */
+static void
+cmd_check(struct keystore *ks, const struct opts *o)
+{
+	struct dns_txt res[DP_MAX_SIGS];
+	const struct ks_entry *ent[DP_MAX_SIGS];
+	struct dns_opts dopts = { o->resolver_conf, NULL, 0 };
+	struct taglist want_tl, got_tl;
+	const struct tag *want, *got;
+	struct dns *dns;
+	struct buf *v;
+	char name[600], why[512], *end;
+	size_t i, k, n = 0;
+	int r, bad = 0, temp = 0, match;
+	long ms = 5000;
+
+	need(o->domain, "--domain", "check");
+	if (o->timeout != NULL && ((ms = strtol(o->timeout, &end, 10)) <= 0 ||
+	    (*end != '\0' && strcmp(end, "s") != 0)))
+		log_fatal(EX_USAGE, "check: --timeout: want seconds");
+	if (o->timeout != NULL)
+		ms *= 1000;
+	if ((r = dns_new(&dopts, &dns, why, sizeof(why))) != 0)
+		log_fatal(EX_CONFIG, "resolver: %s", why);
+	dns_set_budget(dns, ms);
+	for (i = 0; i < keystore_count(ks) && n < DP_MAX_SIGS; i++) {
+		const struct ks_entry *e = keystore_entry(ks, i);
+
+		if (!domain_eq(e->domain, o->domain) || (o->selector != NULL &&
+		    strcasecmp(e->selector, o->selector) != 0))
+			continue;
+		snprintf(name, sizeof(name), "%s._domainkey.%s", e->selector,
+		    e->domain);
+		ent[n] = e;
+		if (dns_txt_submit(dns, name, &res[n]) != 0)
+			log_fatal(EX_TEMPFAIL, "check: too many lookups");
+		n++;
+	}
+	if (n == 0)
+		log_fatal(EX_USAGE, "check: no keys for %s", o->domain);
+	if (dns_wait(dns) != 0)
+		log_fatal(EX_TEMPFAIL, "check: resolver failure");
+	if ((v = buf_new(DP_MAX_SIG_BYTES)) == NULL)
+		log_fatal(EX_TEMPFAIL, "out of memory");
+	for (i = 0; i < n; i++) {
+		printf("%s._domainkey.%s\t%s\t", ent[i]->selector,
+		    ent[i]->domain, ks_state_name(ent[i]->state));
+		buf_reset(v);
+		if (res[i].status == DNS_TEMP || res[i].status == DNS_REFUSED) {
+			printf("DNS error: %s\n", res[i].why);
+			temp = 1;
+		} else if (res[i].status != DNS_OK) {
+			printf("not published\n");
+			bad = 1;
+		} else if (record_value(ks, ent[i], v) != 0 ||
+		    (want = p_of(buf_data(v), buf_len(v), &want_tl)) == NULL) {
+			printf("cannot read our own key\n");
+			bad = 1;
+		} else {
+			for (k = 0, match = 0; k < res[i].nrec && !match; k++) {
+				got = p_of(buf_data(res[i].rec[k]),
+				    buf_len(res[i].rec[k]), &got_tl);
+				match = got != NULL && got->vlen == want->vlen &&
+				    memcmp(got->val, want->val, want->vlen) == 0;
+			}
+			printf("%s (DNSSEC %s)\n", match ? "ok" :
+			    "DIFFERENT from the keystore", dnssec_name(res[i].sec));
+			bad |= !match;
+		}
+		dns_txt_clear(&res[i]);
+	}
+	buf_free(v);
+	dns_free(dns);
+	if (bad) {
+		fflush(stdout);
+		exit(1);
+	}
+	if (temp) {
+		fflush(stdout);
+		exit(EX_TEMPFAIL);
+	}
 }
 
 /* "202611r": year, month, algorithm letter; a digit if taken. */
@@ -549,6 +659,11 @@ main(int argc, const char **argv)
 		    "dns: zone, single or nsupdate", "FORMAT" },
 		{ "ttl", 't', POPT_ARG_INT, &o.ttl, 0,
 		    "dns: record TTL (3600)", "SECONDS" },
+		{ "resolver-conf", 'r', POPT_ARG_STRING, &o.resolver_conf, 0,
+		    "check: unbound.conf-format resolver configuration",
+		    "FILE" },
+		{ "timeout", 0, POPT_ARG_STRING, &o.timeout, 0,
+		    "check: DNS time budget in seconds (5)", "SECONDS" },
 		{ "version", 'V', POPT_ARG_NONE, NULL, OPT_VERSION,
 		    "print the version and exit", NULL },
 		POPT_AUTOHELP
@@ -566,7 +681,7 @@ main(int argc, const char **argv)
 	log_init(PROG, LOG_TO_STDERR);
 	pc = poptGetContext(PROG, argc, argv, table, 0);
 	poptSetOtherOptionHelp(pc, "[OPTIONS] new|import|list|dns|activate|"
-	    "retire|revoke|rotate|authz ...");
+	    "retire|revoke|rotate|check|authz ...");
 	while ((c = poptGetNextOpt(pc)) >= 0)
 		if (c == OPT_VERSION) {
 			printf("%s %s\n", PROG, PACKAGE_VERSION);
@@ -611,6 +726,8 @@ main(int argc, const char **argv)
 		cmd_state(ks, &o, cmd, KS_REVOKED);
 	else if (strcmp(cmd, "rotate") == 0)
 		cmd_rotate(ks, &o);
+	else if (strcmp(cmd, "check") == 0)
+		cmd_check(ks, &o);
 	else if (strcmp(cmd, "authz") == 0)
 		cmd_authz(ks, args + 1);
 	else

@@ -159,4 +159,15 @@ awk 'NR == 1 { print "From: mallory@evil.example" } { print }' "$tmp/good.eml" >
 run $V <"$tmp/twofrom.eml"
 is "$(results "$out_file")" "fail fail" "two From fields: fail"
 like "$out" 'more than one From field' "says why"
+
+# dkimpipe-keys check: what DNS publishes against the keystore.
+run "$keys" --keystore "$ks" --resolver-conf "$UNBOUND_CONF" check --domain good.test
+is "$status" 0 "keys check: every good.test record published"
+like "$out" "$(printf '^[0-9]{6}r._domainkey.good.test\tactive\tok \\(DNSSEC secure\\)$')" \
+    "keys check: ok, DNSSEC secure"
+run "$keys" --keystore "$tmp/ks2" --resolver-conf "$UNBOUND_CONF" check --domain good.test
+is "$status" 1 "keys check: a selector not in DNS: exit 1"
+like "$out" 'unpublished._domainkey.good.test.*not published' "and names it"
+run "$keys" --keystore "$ks" --resolver-conf "$UNBOUND_CONF" --timeout 1 check --domain timeout.test
+is "$status" 75 "keys check: DNS not answering: EX_TEMPFAIL"
 done_testing
