@@ -200,20 +200,27 @@ dkim_header_data(struct buf *out, const struct message *m, enum canon c,
 	return r;
 }
 
-/* Copy a tag value without FWS into dst (lowercased if lower). */
+/*
+ * Copy a tag value into dst. FWS inside is skipped
+ * where the grammar allows it (i=: dkim-quoted-printable, mode 0) and
+ * refused where it does not (d=, s=: names; mode 1 also lowercases).
+ */
 static int
-tag_copy(const struct tag *t, char *dst, size_t dstlen, int lower)
+tag_copy(const struct tag *t, char *dst, size_t dstlen, int mode)
 {
 	size_t i, k = 0;
 
 	for (i = 0; i < t->vlen; i++) {
 		char c = t->val[i];
 
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			if (mode != 0)
+				return DP_E_SYNTAX;
 			continue;
+		}
 		if (k + 1 >= dstlen)
 			return DP_E_LIMIT;
-		if (lower && c >= 'A' && c <= 'Z')
+		if (mode == 1 && c >= 'A' && c <= 'Z')
 			c = (char)(c - 'A' + 'a');
 		dst[k++] = c;
 	}
@@ -252,6 +259,27 @@ tag_b64(const struct tag *t, unsigned char *dst, size_t dstlen, size_t *len)
 	}
 	buf_free(b);
 	return r;
+}
+
+/* d= and s= become a DNS name: labels of letters, digits, '-', '_'. */
+static int
+dns_name_ok(const char *s)
+{
+	size_t label = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_') ||
+		    ++label > 63)
+			return 0;
+	}
+	return label > 0;
 }
 
 /* i= is "[local]@domain" where domain is d= or a subdomain of it. */
@@ -327,11 +355,11 @@ dkim_sig_parse(const char *value, size_t n, struct dkim_sig *sig,
 	}
 	*why = "bad d= tag";
 	if ((t = tagval_get(&tl, "d")) == NULL ||
-	    tag_copy(t, sig->d, sizeof(sig->d), 1) != 0 || sig->d[0] == '\0')
+	    tag_copy(t, sig->d, sizeof(sig->d), 1) != 0 || !dns_name_ok(sig->d))
 		return DP_E_SYNTAX;
 	*why = "bad s= tag";
 	if ((t = tagval_get(&tl, "s")) == NULL ||
-	    tag_copy(t, sig->s, sizeof(sig->s), 0) != 0 || sig->s[0] == '\0')
+	    tag_copy(t, sig->s, sizeof(sig->s), 2) != 0 || !dns_name_ok(sig->s))
 		return DP_E_SYNTAX;
 	*why = "bad h= tag";
 	if ((t = tagval_get(&tl, "h")) == NULL)

@@ -25,7 +25,7 @@ main(void)
 	const char *raw = "DKIM-Signature: v=1; a=rsa-sha256; bh=abc;\r\n"
 	    "\tb=dGVz\r\n\t dA== ; d=x\r\n";
 
-	plan(14);
+	plan(16);
 	dkim_strip_b(b, raw, strlen(raw));
 	is_str(buf_data(b), "DKIM-Signature: v=1; a=rsa-sha256; bh=abc;\r\n"
 	    "\tb=; d=x\r\n", "b= value and its FWS removed, bh= kept");
@@ -58,6 +58,10 @@ main(void)
 	    "h=from; " BH " b=dGVzdA==", &s, &why) == 0 &&
 	    s.hc == CANON_RELAXED && s.bc == CANON_SIMPLE, 1,
 	    "c=relaxed means relaxed/simple");
+	is_int(parse("v=1; a=rsa-sha256; d=x.org; s=a b; h=from; " BH
+	    " b=dGVzdA==", &s, &why), DP_E_SYNTAX, "s= with a space is refused");
+	is_int(parse("v=1; a=rsa-sha256; d=x..org; s=sel; h=from; " BH
+	    " b=dGVzdA==", &s, &why), DP_E_SYNTAX, "d= with an empty label");
 	buf_free(b);
 	return done_testing();
 }
