@@ -1,0 +1,137 @@
+/* fuzz.c - libFuzzer entry points for every parser of untrusted input.
+ * Built once per target with -DFUZZ_<NAME>; see t/fuzz/run.sh. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "authres.h"
+#include "buf.h"
+#include "canon.h"
+#include "dkim.h"
+#include "keyrec.h"
+#include "message.h"
+#include "tagval.h"
+#include "verify.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static int
+sink(void *arg, const void *p, size_t n)
+{
+	(void)arg;
+	(void)p;
+	(void)n;
+	return 0;
+}
+
+#ifdef FUZZ_MESSAGE
+/* The reader, then every field through both header canonicalizations,
+ * signature parsing, b= removal and the A-R forgery check. */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct message *m;
+	struct dkim_sig sig;
+	struct buf *b;
+	const char *why;
+	FILE *f;
+	size_t i;
+
+	if ((f = tmpfile()) == NULL)
+		return 0;
+	fwrite(data, 1, size, f);
+	fflush(f);
+	rewind(f);
+	if (message_read_header(fileno(f), NULL, &m) == 0) {
+		(void)message_read_body(m, fileno(f), NULL, NULL);
+		b = buf_new(1 << 20);
+		for (i = 0; i < message_nfields(m); i++) {
+			const struct hfield *h = message_field(m, i);
+
+			buf_reset(b);
+			(void)canon_header(b, CANON_SIMPLE, h->raw, h->rawlen, 1);
+			buf_reset(b);
+			(void)canon_header(b, CANON_RELAXED, h->raw, h->rawlen,
+			    0);
+			buf_reset(b);
+			(void)dkim_strip_b(b, h->raw, h->rawlen);
+			(void)authres_is_ours(h, "mx.example");
+			if (hfield_is(h, "dkim-signature") &&
+			    dkim_sig_parse(h->value, h->valuelen, &sig,
+			    &why) == 0) {
+				buf_reset(b);
+				(void)dkim_header_data(b, m, sig.hc, sig.h,
+				    sig.nh, h->raw, h->rawlen);
+			}
+		}
+		buf_free(b);
+		message_free(m);
+	}
+	fclose(f);
+	return 0;
+}
+#endif
+
+#ifdef FUZZ_CANON
+/* Body canonicalization in two chunks split at the first byte. */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct canon_body cb;
+	size_t cut;
+
+	if (size == 0)
+		return 0;
+	cut = data[0] % (size + 1);
+	canon_body_init(&cb, data[0] & 1 ? CANON_RELAXED : CANON_SIMPLE,
+	    data[0] & 2 ? (uint64_t)size / 2 : UINT64_MAX, sink, NULL);
+	canon_body_update(&cb, (const char *)data, cut);
+	canon_body_update(&cb, (const char *)data + cut, size - cut);
+	canon_body_final(&cb);
+	return 0;
+}
+#endif
+
+#ifdef FUZZ_TAGVAL
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct taglist tl;
+	struct dkim_sig sig;
+	const char *why;
+
+	(void)tagval_parse((const char *)data, size, &tl);
+	(void)dkim_sig_parse((const char *)data, size, &sig, &why);
+	return 0;
+}
+#endif
+
+#ifdef FUZZ_KEYREC
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct dkim_key k;
+	const char *why;
+
+	if (keyrec_parse((const char *)data, size, &k, &why) == 0)
+		pubkey_free(k.pub);
+	return 0;
+}
+#endif
+
+#ifdef FUZZ_ADDR
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char a[DP_MAX_FROM_ADDRS][DP_MAX_ADDR + 1];
+	size_t n;
+
+	(void)addr_list((const char *)data, size, a, DP_MAX_FROM_ADDRS, &n);
+	return 0;
+}
+#endif
