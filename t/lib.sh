@@ -260,9 +260,9 @@ t_which()
 # a developer's PATH may put another python3 (pyenv, a venv) first.
 t_find_python3()
 {
-	_t_imports=
+	_t_imports=pass
 	for _t_m in "$@"; do
-		_t_imports="$_t_imports import $_t_m;"
+		_t_imports="$_t_imports; import $_t_m"
 	done
 	for _t_py in "${PYTHON3:-}" python3 /usr/bin/python3; do
 		[ -n "$_t_py" ] || continue
