@@ -524,8 +524,15 @@ cmd_rotate(struct keystore *ks, struct opts *o)
 
 	need(o->domain, "--domain", "rotate");
 	n = keystore_select(ks, o->domain, o->user, old, DP_MAX_SIGN_KEYS);
+	/* keystore_select falls back to the domain's keys for a user
+	 * without any; rotate only what belongs to whom was named */
+	if (n > 0 && o->user != NULL && (old[0]->user == NULL ||
+	    strcasecmp(old[0]->user, o->user) != 0))
+		n = 0;
 	if (n == 0)
-		log_fatal(EX_USAGE, "rotate: %s has no active keys", o->domain);
+		log_fatal(EX_USAGE, "rotate: %s%s%s has no active keys",
+		    o->user != NULL ? o->user : "", o->user != NULL ? " of " :
+		    "", o->domain);
 	if (o->bits == 0)
 		o->bits = 2048;
 	for (i = 0; i < n; i++)
@@ -536,9 +543,6 @@ cmd_rotate(struct keystore *ks, struct opts *o)
 		enum key_alg alg = keystore_find(ks, o->domain,
 		    oldsel[i])->alg;
 
-		if (o->user == NULL && keystore_find(ks, o->domain,
-		    oldsel[i])->user != NULL)
-			continue;
 		default_selector(ks, o, alg, sel, sizeof(sel));
 		if ((r = make_key(ks, o, alg, sel, NULL, &e)) != 0)
 			keys_fatal(r, "rotate");
@@ -552,11 +556,63 @@ cmd_rotate(struct keystore *ks, struct opts *o)
 	cmd_dns(ks, o);
 }
 
+/* Does the authz pattern p cover the exact address or @domain key? */
+static int
+pattern_covers(const char *p, const char *key)
+{
+	if (strcasecmp(p, key) == 0)
+		return 1;
+	/* "@domain" also owns every exact address at that domain */
+	return p[0] == '@' && key[0] != '@' &&
+	    domain_eq(p + 1, addr_domain(key));
+}
+
+/*
+ * smtpd_sender_login_maps: one line per pattern, its owners joined by
+ * commas. Postfix takes the first key that matches (the address before
+ * @domain), so an address's line also names the owners of its @domain.
+ */
+static void
+authz_postfix(const struct keystore *ks)
+{
+	const char *user, *pattern, *u2, *p2;
+	size_t i, j, k;
+	int first, seen;
+
+	for (i = 0; i < keystore_authz_count(ks); i++) {
+		keystore_authz_get(ks, i, &user, &pattern);
+		for (j = 0, seen = 0; j < i && !seen; j++) {
+			keystore_authz_get(ks, j, &u2, &p2);
+			seen = strcasecmp(p2, pattern) == 0;
+		}
+		if (seen)
+			continue;
+		printf("%s\t", pattern);
+		for (j = 0, first = 1; j < keystore_authz_count(ks); j++) {
+			keystore_authz_get(ks, j, &u2, &p2);
+			if (!pattern_covers(p2, pattern))
+				continue;
+			for (k = 0, seen = 0; k < j && !seen; k++) {
+				const char *u3, *p3;
+
+				keystore_authz_get(ks, k, &u3, &p3);
+				seen = pattern_covers(p3, pattern) &&
+				    strcasecmp(u3, u2) == 0;
+			}
+			if (seen)
+				continue;
+			printf("%s%s", first ? "" : ",", u2);
+			first = 0;
+		}
+		printf("\n");
+	}
+}
+
 static void
 cmd_authz(struct keystore *ks, const char **args)
 {
 	const char *sub = args[0], *user, *pattern;
-	size_t i, j;
+	size_t i;
 	int r;
 
 	if (sub == NULL)
@@ -570,28 +626,7 @@ cmd_authz(struct keystore *ks, const char **args)
 		return;
 	}
 	if (strcmp(sub, "postfix") == 0) {
-		/* smtpd_sender_login_maps: address -> owners, comma list */
-		for (i = 0; i < keystore_authz_count(ks); i++) {
-			const char *u2, *p2;
-			int first = 1, seen = 0;
-
-			keystore_authz_get(ks, i, &user, &pattern);
-			for (j = 0; j < i && !seen; j++) {
-				keystore_authz_get(ks, j, &u2, &p2);
-				seen = strcasecmp(p2, pattern) == 0;
-			}
-			if (seen)
-				continue;
-			printf("%s\t", pattern);
-			for (j = i; j < keystore_authz_count(ks); j++) {
-				keystore_authz_get(ks, j, &u2, &p2);
-				if (strcasecmp(p2, pattern) != 0)
-					continue;
-				printf("%s%s", first ? "" : ",", u2);
-				first = 0;
-			}
-			printf("\n");
-		}
+		authz_postfix(ks);
 		return;
 	}
 	if (strcmp(sub, "check") == 0) {

@@ -20,20 +20,13 @@
 
 #define PROG	"dkimpipe-sign"
 
-enum { OPT_VERSION = 1 };
+enum { OPT_VERSION = 'V' };
 
 struct cli {
 	char	*keystore, *domain, *auth_user, *canon, *selector;
 	char	*headers, *oversign, *expire, *no_key, *bad_input, *log;
 	char	*timestamp, *spool_dir, *config;
 };
-
-static void
-usage_fatal(poptContext pc, int c)
-{
-	log_fatal(EX_USAGE, "%s: %s", poptBadOption(pc,
-	    POPT_BADOPTION_NOALIAS), poptStrerror(c));
-}
 
 /* "90", "90s", "15m", "12h", "3d", "2w" -> seconds; -1 if malformed. */
 static long long
@@ -57,6 +50,17 @@ parse_duration(const char *s)
 	if (*end != '\0' && end[1] != '\0')
 		return -1;
 	return v;
+}
+
+static int
+header_list_has_from(const char *list)
+{
+	const char *p;
+
+	for (p = list; (p = strcasestr(p, "from")) != NULL; p += 4)
+		if ((p == list || p[-1] == ':') && (p[4] == '\0' || p[4] == ':'))
+			return 1;
+	return 0;
 }
 
 static void
@@ -97,31 +101,27 @@ opts_parse(int argc, const char **argv, struct cli *o, struct sign_opts *so)
 		POPT_TABLEEND
 	};
 	char why[512];
-	const char **all, *slash;
-	poptContext pc;
-	int c, n;
+	const char *slash;
 	long long v;
 
-	if (conf_argv(PROG, argc, argv, &n, &all, why, sizeof(why)) != 0)
+	switch (conf_popt(PROG, table, argc, argv, why, sizeof(why))) {
+	case 0:
+		break;
+	case 1:
+		printf("%s %s\n", PROG, PACKAGE_VERSION);
+		exit(EX_OK);
+	case DP_E_USAGE:
+		log_fatal(EX_USAGE, "%s", why);
+	default:	/* a broken config file defers: it must not bounce */
 		log_fatal(EX_TEMPFAIL, "config %s", why);
-	pc = poptGetContext(PROG, n, all, table, 0);
-	while ((c = poptGetNextOpt(pc)) >= 0) {
-		if (c == OPT_VERSION) {
-			printf("%s %s\n", PROG, PACKAGE_VERSION);
-			exit(EX_OK);
-		}
 	}
-	if (c < -1)
-		usage_fatal(pc, c);
-	if (poptPeekArg(pc) != NULL)
-		log_fatal(EX_USAGE, "unexpected argument: %s", poptPeekArg(pc));
-	poptFreeContext(pc);
-	conf_free(-1, (char **)(uintptr_t)all);	/* popt copied the strings */
 
 	if (o->log != NULL) {
 		if (strcmp(o->log, "syslog") == 0)
 			log_set_dest(LOG_TO_SYSLOG);
-		else if (strcmp(o->log, "stderr") != 0)
+		else if (strcmp(o->log, "stderr") == 0)
+			log_set_dest(LOG_FILTER);
+		else
 			log_fatal(EX_USAGE, "--log: want stderr or syslog");
 	}
 	if (o->keystore == NULL && (o->keystore = getenv("DKIMPIPE_KEYSTORE"))
@@ -155,6 +155,11 @@ opts_parse(int argc, const char **argv, struct cli *o, struct sign_opts *so)
 			log_fatal(EX_USAGE, "--timestamp: want seconds");
 		so->now = (time_t)v;
 	}
+	/* RFC 6376 5.4: From is always signed; refuse a list without it */
+	if (o->headers != NULL && !header_list_has_from(o->headers) &&
+	    (o->oversign == NULL || !header_list_has_from(o->oversign)))
+		log_fatal(EX_USAGE, "--headers: the list must include From "
+		    "(RFC 6376 5.4)");
 	if (o->domain != NULL && !keystore_name_ok(o->domain))
 		log_fatal(EX_USAGE, "--domain: not a domain name");
 	if (o->no_key != NULL && strcmp(o->no_key, "pass") != 0 &&
@@ -180,9 +185,11 @@ deliver(struct message *m)
 }
 
 /* Not signed: pass the input through unchanged, or refuse as asked. */
+/* Not signed: pass the input through unchanged, or refuse as asked.
+ * Bad input is worth a warning; a domain without keys is routine. */
 static void
-unsigned_out(struct message *m, const struct cli *o, int refuse_code,
-    const char *refuse_opt, const char *what)
+unsigned_out(struct message *m, int refuse_code, const char *refuse_opt,
+    int warn, const char *what)
 {
 	int r;
 
@@ -190,7 +197,7 @@ unsigned_out(struct message *m, const struct cli *o, int refuse_code,
 		log_fatal(refuse_code, "not signed: %s", what);
 	if ((r = message_read_body(m, STDIN_FILENO, NULL, NULL)) != 0)
 		log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
-	if (o->bad_input == refuse_opt)
+	if (warn)
 		log_warn("not signed: %s", what);
 	else
 		log_info("not signed: %s", what);
@@ -211,24 +218,25 @@ main(int argc, const char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&so, 0, sizeof(so));
 	stdio_sanitize();
-	log_init(PROG, LOG_TO_STDERR);
+	log_init(PROG, LOG_FILTER);
 	opts_parse(argc, argv, &o, &so);
 	if ((r = keystore_open(o.keystore, &ks, why, sizeof(why))) != 0)
 		log_fatal(EX_TEMPFAIL, "keystore %s: %s", o.keystore, why);
 	if ((r = message_read_header(STDIN_FILENO, o.spool_dir, &m)) != 0)
 		log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
 	if (message_bad(m) != NULL)
-		unsigned_out(m, &o, EX_DATAERR, o.bad_input, message_bad(m));
+		unsigned_out(m, EX_DATAERR, o.bad_input, 1, message_bad(m));
 	r = sign_begin(m, ks, &so, &ctx, why, sizeof(why));
 	if (r == DP_E_NOTMSG)
-		unsigned_out(m, &o, EX_DATAERR, o.bad_input, why);
+		unsigned_out(m, EX_DATAERR, o.bad_input, 1, why);
 	if (r == DP_E_DENIED)
 		log_fatal(EX_NOPERM, "refused: %s", why);
 	if (r != 0)
 		log_fatal(EX_TEMPFAIL, "%s: %s", why, dp_strerror(r));
 	if (ctx == NULL)
-		unsigned_out(m, &o, o.no_key != NULL && strcmp(o.no_key,
-		    "tempfail") == 0 ? EX_TEMPFAIL : EX_NOPERM, o.no_key, why);
+		unsigned_out(m, o.no_key != NULL && strcmp(o.no_key,
+		    "tempfail") == 0 ? EX_TEMPFAIL : EX_NOPERM, o.no_key, 0,
+		    why);
 	if ((r = message_read_body(m, STDIN_FILENO, sign_body, ctx)) != 0)
 		log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
 	if ((r = sign_end(ctx, m)) != 0)

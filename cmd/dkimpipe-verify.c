@@ -25,7 +25,7 @@
 
 #define PROG	"dkimpipe-verify"
 
-enum { OPT_VERSION = 1 };
+enum { OPT_VERSION = 'V' };
 
 struct cli {
 	char	*authserv_id, *resolver_conf, *trust_anchor, *resolver;
@@ -102,33 +102,28 @@ opts_parse(int argc, const char **argv, struct cli *o, struct verify_opts *vo,
 		POPT_TABLEEND
 	};
 	static char host[256];
-	const char **all;
 	char why[512], *end;
-	poptContext pc;
-	int c, n;
 
 	o->max_sigs = DP_DEFAULT_MAX_SIGS;
 	o->skew = DP_DEFAULT_SKEW;
-	if (conf_argv(PROG, argc, argv, &n, &all, why, sizeof(why)) != 0)
+	switch (conf_popt(PROG, table, argc, argv, why, sizeof(why))) {
+	case 0:
+		break;
+	case 1:
+		printf("%s %s\n", PROG, PACKAGE_VERSION);
+		exit(EX_OK);
+	case DP_E_USAGE:
+		log_fatal(EX_USAGE, "%s", why);
+	default:	/* a broken config file defers: it must not bounce */
 		log_fatal(EX_TEMPFAIL, "config %s", why);
-	pc = poptGetContext(PROG, n, all, table, 0);
-	while ((c = poptGetNextOpt(pc)) >= 0)
-		if (c == OPT_VERSION) {
-			printf("%s %s\n", PROG, PACKAGE_VERSION);
-			exit(EX_OK);
-		}
-	if (c < -1)
-		log_fatal(EX_USAGE, "%s: %s", poptBadOption(pc,
-		    POPT_BADOPTION_NOALIAS), poptStrerror(c));
-	if (poptPeekArg(pc) != NULL)
-		log_fatal(EX_USAGE, "unexpected argument: %s", poptPeekArg(pc));
-	poptFreeContext(pc);
-	conf_free(-1, (char **)(uintptr_t)all);
+	}
 
 	if (o->log != NULL) {
 		if (strcmp(o->log, "syslog") == 0)
 			log_set_dest(LOG_TO_SYSLOG);
-		else if (strcmp(o->log, "stderr") != 0)
+		else if (strcmp(o->log, "stderr") == 0)
+			log_set_dest(LOG_FILTER);
+		else
 			log_fatal(EX_USAGE, "--log: want stderr or syslog");
 	}
 	if (o->authserv_id == NULL) {
@@ -250,7 +245,7 @@ main(int argc, const char **argv)
 
 	memset(&o, 0, sizeof(o));
 	stdio_sanitize();
-	log_init(PROG, LOG_TO_STDERR);
+	log_init(PROG, LOG_FILTER);
 	opts_parse(argc, argv, &o, &vo, &dopts, &budget);
 	if ((r = message_read_header(STDIN_FILENO, o.spool_dir, &m)) != 0)
 		log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));

@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <popt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,7 +141,7 @@ config_path(int argc, const char **argv, int *required)
 
 int
 conf_argv(const char *program, int argc, const char **argv, int *nargc,
-    const char ***nargv, char *why, size_t whylen)
+    const char ***nargv, int *ncfg, char *why, size_t whylen)
 {
 	char **cargv = NULL, *store;
 	const char **all, *path;
@@ -148,6 +150,8 @@ conf_argv(const char *program, int argc, const char **argv, int *nargc,
 
 	*nargv = NULL;
 	path = config_path(argc, argv, &required);
+	if (ncfg != NULL)
+		*ncfg = 0;
 	r = conf_read(path, program, required, &cargc, &cargv, why, whylen);
 	if (r != 0)
 		return r;
@@ -170,7 +174,61 @@ conf_argv(const char *program, int argc, const char **argv, int *nargc,
 		all[n++] = argv[i];
 	all[n] = NULL;
 	conf_free(cargc, cargv);
+	if (ncfg != NULL)
+		*ncfg = cargc;
 	*nargc = n;
 	*nargv = all;
 	return 0;
+}
+
+/* Run popt over argv[0..argc); 1 if 'V' was seen, <0 popt's error. */
+static int
+popt_run(const char *program, struct poptOption *table, int argc,
+    const char **argv, char *bad, size_t badlen)
+{
+	poptContext pc;
+	int c, version = 0;
+
+	pc = poptGetContext(program, argc, argv, table, 0);
+	while ((c = poptGetNextOpt(pc)) >= 0)
+		if (c == 'V')
+			version = 1;
+	if (c < -1)
+		snprintf(bad, badlen, "%s: %s", poptBadOption(pc,
+		    POPT_BADOPTION_NOALIAS), poptStrerror(c));
+	else if (poptPeekArg(pc) != NULL) {
+		snprintf(bad, badlen, "unexpected argument: %s",
+		    poptPeekArg(pc));
+		c = -2;
+	}
+	poptFreeContext(pc);
+	return c < -1 ? c : version;
+}
+
+int
+conf_popt(const char *program, struct poptOption *table, int argc,
+    const char **argv, char *why, size_t whylen)
+{
+	const char **all;
+	char bad[400];
+	int n, ncfg, r, required;
+
+	if ((r = conf_argv(program, argc, argv, &n, &all, &ncfg, why,
+	    whylen)) != 0)
+		return DP_E_SYNTAX;
+	/* the file's lines alone first, so their errors are named as such */
+	if (ncfg > 0 && popt_run(program, table, ncfg + 1, all, bad,
+	    sizeof(bad)) < 0) {
+		snprintf(why, whylen, "%s: %s", config_path(argc, argv,
+		    &required), bad);
+		conf_free(-1, (char **)(uintptr_t)all);
+		return DP_E_SYNTAX;
+	}
+	r = popt_run(program, table, n, all, bad, sizeof(bad));
+	conf_free(-1, (char **)(uintptr_t)all);
+	if (r < 0) {
+		snprintf(why, whylen, "%s", bad);
+		return DP_E_USAGE;
+	}
+	return r;
 }

@@ -17,9 +17,22 @@ void	conf_free(int argc, char **argv);
  * lines for program, then argv[1..] (so the command line wins). The file
  * is --config's argument if argv has one, else $DKIMPIPE_CONFIG, else
  * SYSCONFDIR/dkimpipe/dkimpipe.conf (which may be absent). Returns 0 or
- * an error with why; free *nargv with conf_free(-1, ...).
+ * an error with why; *ncfg says how many came from the file. Free
+ * *nargv with conf_free(-1, ...).
  */
 int	conf_argv(const char *program, int argc, const char **argv,
-	    int *nargc, const char ***nargv, char *why, size_t whylen);
+	    int *nargc, const char ***nargv, int *ncfg, char *why,
+	    size_t whylen);
+
+struct poptOption;
+/*
+ * Parse the config file's options, then the command line's, with one
+ * popt table. Returns 0; 1 when an option with val 'V' (--version) was
+ * seen; DP_E_SYNTAX for a bad config file (why names file and option:
+ * a filter defers on it, as a broken configuration must not bounce mail);
+ * DP_E_USAGE for a bad command line (why says which option).
+ */
+int	conf_popt(const char *program, struct poptOption *table, int argc,
+	    const char **argv, char *why, size_t whylen);
 
 #endif

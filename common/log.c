@@ -23,7 +23,7 @@ void
 log_set_dest(enum log_dest dest)
 {
 	log_dest = dest;
-	if (dest == LOG_TO_SYSLOG)
+	if (dest != LOG_TO_STDERR)
 		openlog(log_name, LOG_PID, LOG_MAIL);
 }
 
@@ -46,12 +46,28 @@ static void
 vlog(int prio, const char *sev, const char *fmt, va_list ap)
 {
 	char msg[1024];
+	int to_syslog, to_stderr;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	mask(msg);
-	if (log_dest == LOG_TO_SYSLOG)
+	switch (log_dest) {
+	case LOG_TO_STDERR:
+		to_syslog = 0;
+		to_stderr = 1;
+		break;
+	case LOG_FILTER:
+		/* stderr only for the line that goes with a non-zero exit */
+		to_syslog = 1;
+		to_stderr = prio == LOG_ERR || isatty(STDERR_FILENO);
+		break;
+	default:
+		to_syslog = 1;
+		to_stderr = 0;
+		break;
+	}
+	if (to_syslog)
 		syslog(prio, "%s: %s", sev, msg);
-	else
+	if (to_stderr)
 		fprintf(stderr, "%s: %s: %s\n", log_name, sev, msg);
 }
 
@@ -70,7 +86,7 @@ log_info(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (log_dest != LOG_TO_SYSLOG)
+	if (log_dest == LOG_TO_STDERR)
 		return;		/* stderr carries only what went wrong */
 	va_start(ap, fmt);
 	vlog(LOG_INFO, "info", fmt, ap);

@@ -3,7 +3,10 @@
 #define DP_LOG_H
 
 enum log_dest {
-	LOG_TO_STDERR,	/* interactive use, Postfix pipe(8) */
+	LOG_TO_STDERR,	/* interactive tools: everything on stderr */
+	LOG_FILTER,	/* filters, Postfix pipe(8): the fatal line on
+			 * stderr (we exit non-zero then); warnings to
+			 * syslog, and to stderr only when it is a terminal */
 	LOG_TO_SYSLOG,	/* Exim transport_filter: its stderr lands in mail */
 };
 

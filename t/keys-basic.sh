@@ -71,6 +71,10 @@ is "$(grep -c "active" "$ks/selectors")" 2 "two active keys after rotation"
 is "$(grep -c "retired" "$ks/selectors")" 2 "the two old ones retired"
 check "no temporary files are left" sh -c "! ls '$ks' | grep -q tmp"
 
+run "$keys" --keystore "$ks" rotate --domain example.org --user nobody
+is "$status" 64 "rotate --user for a user without keys: EX_USAGE, the domain keys stay"
+is "$(grep -c "active" "$ks/selectors")" 2 "still two active keys"
+
 # A reader never sees a torn table while rotations run.
 (
 	i=0

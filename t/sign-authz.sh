@@ -48,11 +48,13 @@ run "$keys" --keystore "$ks" authz check alice 'Sales <sales@example.org>'
 is "$status" 77 "authz check: not allowed is exit 77"
 like "$err" 'not allowed: user alice may not send as sales@example.org' "with the reason"
 run "$keys" --keystore "$ks" authz postfix
-is "$out" "$(printf 'alice@example.org\talice\n@example.org\tbob')" \
+is "$out" "$(printf 'alice@example.org\talice,bob\n@example.org\tbob')" \
     "authz postfix: smtpd_sender_login_maps lines"
 "$keys" --keystore "$ks" authz add alice @example.org
 run "$keys" --keystore "$ks" authz postfix
 like "$out" "$(printf '^@example.org\tbob,alice$')" "owners of one pattern joined by commas"
+like "$out" "$(printf '^alice@example.org\talice,bob$')" \
+    "an address's line also names its @domain owners (Postfix stops at the first key)"
 run "$keys" --keystore "$ks" authz list
 like "$out" "$(printf '^alice\talice@example.org$')" "authz list"
 run "$keys" --keystore "$ks" authz del alice
