@@ -3,8 +3,7 @@
 # accepts is documented in its page.
 . "$(dirname "$0")/lib.sh"
 
-mandoc=${MANDOC:-mandoc}
-command -v "$mandoc" >/dev/null 2>&1 || mandoc=/usr/bin/mandoc
+mandoc=$(command -v "${MANDOC:-mandoc}" 2>/dev/null) || mandoc=/usr/bin/mandoc
 [ -x "$mandoc" ] || bail_out "mandoc is required (apt-get install mandoc)"
 for page in "$top_srcdir"/man/*.[158]; do
 	run "$mandoc" -Tlint -W warning "$page"
@@ -16,7 +15,9 @@ for prog in dkimpipe-sign dkimpipe-keys dkimpipe-verify; do
 	    grep -v -e '--help' -e '--usage')
 	for o in $opts; do
 		name=${o#--}
-		check "$prog: $o is in $prog.1" grep -Eq "^\.It Fl .*(Fl |Fl -)?-?$name( |\$)|Fl -$name" "$page"
+		# "Fl -name" or "Fl \-name", as an item or in the text
+		check "$prog: $o is in $prog.1" \
+		    sh -c "sed 's/\\\\-/-/g' '$page' | grep -Eq 'Fl -$name( |\$)'"
 	done
 done
 check "dkimpipe-sign.1 says why there is no l=" grep -q 'l=' "$top_srcdir/man/dkimpipe-sign.1"
