@@ -256,6 +256,14 @@ main(int argc, const char **argv)
 		if ((r = message_read_body(m, STDIN_FILENO, NULL, NULL)) != 0)
 			log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
 		log_warn("not verified: %s", message_bad(m));
+		/* say so downstream: a policy check must not see nothing */
+		if ((ar = buf_new(DP_MAX_HEADER_BYTES)) == NULL ||
+		    (r = authres_unparsed(ar, o.authserv_id,
+		    message_bad(m))) != 0 ||
+		    (r = message_add_header(m, buf_data(ar), buf_len(ar))) != 0)
+			log_fatal(EX_TEMPFAIL, "writing results: %s",
+			    dp_strerror(r));
+		buf_free(ar);
 		deliver(m);
 	}
 	/* only a message with signatures needs a resolver */

@@ -116,6 +116,19 @@ authres_build(struct buf *b, const char *id, const struct sig_result *const *res
 }
 
 int
+authres_unparsed(struct buf *b, const char *id, const char *why)
+{
+	int r;
+
+	if ((r = buf_adds(b, "Authentication-Results: ")) != 0 ||
+	    (r = add_value(b, id, 0)) != 0 ||
+	    (r = buf_adds(b, ";\r\n\tdkim=permerror (message not parsed: ")) !=
+	    0 || (r = add_comment_text(b, why)) != 0)
+		return r;
+	return buf_adds(b, ")\r\n");
+}
+
+int
 authres_is_ours(const struct hfield *f, const char *id)
 {
 	const char *p = f->value, *end = f->value + f->valuelen, *s;

@@ -15,6 +15,9 @@ struct sig_result;
  */
 int	authres_build(struct buf *out, const char *authserv_id,
 	    const struct sig_result *const *res, size_t n);
+/* "...: ID;\r\n\tdkim=permerror (message not parsed: why)\r\n" */
+int	authres_unparsed(struct buf *out, const char *authserv_id,
+	    const char *why);
 /* 1 when field f is an Authentication-Results with our authserv-id. */
 int	authres_is_ours(const struct hfield *f, const char *authserv_id);
 

@@ -282,6 +282,66 @@ dns_name_ok(const char *s)
 	return label > 0;
 }
 
+/* q=: "dns/txt" (or "dns/txt:...", "x:dns/txt") in a colon list. */
+static int
+list_has_method(const struct tag *t, const char *m)
+{
+	const char *p = t->val, *end = t->val + t->vlen, *s;
+	size_t ml = strlen(m), n;
+
+	while (p < end) {
+		s = p;
+		while (p < end && *p != ':')
+			p++;
+		n = (size_t)(p - s);
+		while (n > 0 && strchr(" \t\r\n", s[n - 1]) != NULL)
+			n--;
+		while (n > 0 && strchr(" \t\r\n", *s) != NULL) {
+			s++;
+			n--;
+		}
+		if (n == ml && strncasecmp(s, m, ml) == 0)
+			return 1;
+		if (p < end)
+			p++;
+	}
+	return 0;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')	/* lenient: 6376 says upper case */
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Decode dkim-quoted-printable (RFC 6376 2.11) in place: "=XX" octets. */
+static int
+qp_decode(char *s)
+{
+	char *w = s;
+	int hi, lo;
+
+	for (; *s != '\0'; s++) {
+		if (*s != '=') {
+			*w++ = *s;
+			continue;
+		}
+		if ((hi = hexval((unsigned char)s[1])) < 0 ||
+		    (lo = hexval((unsigned char)s[2])) < 0)
+			return DP_E_SYNTAX;
+		*w++ = (char)(hi << 4 | lo);
+		s += 2;
+	}
+	*w = '\0';
+	return 0;
+}
+
 /* i= is "[local]@domain" where domain is d= or a subdomain of it. */
 static int
 i_within_d(const char *i, const char *d)
@@ -392,7 +452,8 @@ dkim_sig_parse(const char *value, size_t n, struct dkim_sig *sig,
 		return DP_E_SYNTAX;
 	if ((t = tagval_get(&tl, "i")) != NULL) {
 		*why = "bad i= tag";
-		if (tag_copy(t, sig->i, sizeof(sig->i), 0) != 0)
+		if (tag_copy(t, sig->i, sizeof(sig->i), 0) != 0 ||
+		    qp_decode(sig->i) != 0)
 			return DP_E_SYNTAX;
 		*why = "i= is not within d=";
 		if (!i_within_d(sig->i, sig->d))
@@ -405,8 +466,9 @@ dkim_sig_parse(const char *value, size_t n, struct dkim_sig *sig,
 		sig->has_l = 1;
 	}
 	if ((t = tagval_get(&tl, "q")) != NULL) {
-		*why = "unsupported q= method";
-		if (!(t->vlen >= 7 && strncasecmp(t->val, "dns/txt", 7) == 0))
+		/* a colon-separated list; we need dns/txt among them */
+		*why = "no supported q= method";
+		if (!list_has_method(t, "dns/txt"))
 			return DP_E_SYNTAX;
 	}
 	if ((t = tagval_get(&tl, "t")) != NULL) {

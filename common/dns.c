@@ -193,6 +193,10 @@ dns_wait(struct dns *d)
 
 	p.fd = ub_fd(d->ctx);
 	p.events = POLLIN;
+	/* answers that came while the body was read count, however long
+	 * that took: take them before looking at the clock */
+	if (poll(&p, 1, 0) > 0 && ub_process(d->ctx) != 0)
+		return DP_E_DNS;
 	while (!all_done(d)) {
 		left = d->start + (double)d->budget_ms - now_ms();
 		if (left <= 0)

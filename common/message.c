@@ -365,8 +365,6 @@ message_body_size(const struct message *m)
 int
 message_add_header(struct message *m, const char *p, size_t n)
 {
-	if (m->bad != NULL)
-		return DP_E_NOTMSG;	/* passed through as it came */
 	return buf_add(m->added, p, n);
 }
 

@@ -50,7 +50,8 @@ off_t		 message_body_size(const struct message *);
 /*
  * Queue a header field to add above the existing ones; text is one field
  * with CRLF line endings (folds included, final CRLF included), written
- * with the message's own line endings. Fields come out in the order added.
+ * with the message's own line endings. Fields come out in the order added,
+ * also above input that message_bad() refused to parse.
  */
 int		 message_add_header(struct message *, const char *, size_t);
 /* Queue removal of field i (verify drops forged Authentication-Results). */

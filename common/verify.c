@@ -122,7 +122,7 @@ verify_begin(struct message *m, struct dns *dns, const struct verify_opts *o,
 		}
 		if (v->sig.alg == SIG_RSA_SHA1) {
 			decide(v, DKIM_POLICY, "rsa-sha1 is not accepted "
-			    "(RFC 8301)");
+			    "since RFC 8301");
 			continue;
 		}
 		if (froms != 1) {
@@ -189,12 +189,12 @@ check_key(struct vsig *v, const struct dkim_key *k, const struct message *m,
 		return 0;
 	}
 	if (!k->sha256) {
-		decide(v, DKIM_PERMERROR, "key does not allow sha256 (h=)");
+		decide(v, DKIM_PERMERROR, "key h= does not allow sha256");
 		return 0;
 	}
 	if (k->alg == KEY_RSA && k->bits < DP_RSA_MIN_BITS) {
-		decide(v, DKIM_PERMERROR, "%u-bit RSA key is too short "
-		    "(RFC 8301)", k->bits);
+		decide(v, DKIM_PERMERROR, "%u-bit RSA key is under the "
+		    "RFC 8301 minimum", k->bits);
 		return 0;
 	}
 	if (k->alg == KEY_RSA && k->bits > DP_RSA_MAX_BITS) {
@@ -205,8 +205,8 @@ check_key(struct vsig *v, const struct dkim_key *k, const struct message *m,
 	if (k->strict && v->sig.i[0] != '\0' &&
 	    ((at = strrchr(v->sig.i, '@')) == NULL ||
 	    strcasecmp(at + 1, v->sig.d) != 0)) {
-		decide(v, DKIM_PERMERROR, "key is strict (t=s) and i= is a "
-		    "subdomain");
+		decide(v, DKIM_PERMERROR, "key is strict, t=s, and i= is "
+		    "a subdomain");
 		return 0;
 	}
 	if (pubkey_verify(k->pub, v->sig.alg, buf_data(data), buf_len(data),
@@ -230,6 +230,13 @@ finish_one(struct verify_ctx *c, struct vsig *v, struct message *m,
 
 	dlen = hash_final(v->bh, digest);
 	v->res.sec = v->key.sec;
+	/* a validating resolver would answer SERVFAIL: try again later;
+	 * this also covers a bogus "no such name" */
+	if (v->key.sec == DNSSEC_BOGUS) {
+		decide(v, DKIM_TEMPERROR, "DNSSEC bogus key record: %s",
+		    v->key.why);
+		return;
+	}
 	switch (v->key.status) {
 	case DNS_OK:
 		break;
@@ -241,12 +248,6 @@ finish_one(struct verify_ctx *c, struct vsig *v, struct message *m,
 	case DNS_TEMP:
 	case DNS_PENDING:
 		decide(v, DKIM_TEMPERROR, "key lookup: %s", v->key.why);
-		return;
-	}
-	/* a validating resolver would answer SERVFAIL: try again later */
-	if (v->key.sec == DNSSEC_BOGUS) {
-		decide(v, DKIM_TEMPERROR, "DNSSEC bogus key record: %s",
-		    v->key.why);
 		return;
 	}
 	v->res.looked_up = 1;

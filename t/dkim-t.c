@@ -25,7 +25,7 @@ main(void)
 	const char *raw = "DKIM-Signature: v=1; a=rsa-sha256; bh=abc;\r\n"
 	    "\tb=dGVz\r\n\t dA== ; d=x\r\n";
 
-	plan(16);
+	plan(20);
 	dkim_strip_b(b, raw, strlen(raw));
 	is_str(buf_data(b), "DKIM-Signature: v=1; a=rsa-sha256; bh=abc;\r\n"
 	    "\tb=; d=x\r\n", "b= value and its FWS removed, bh= kept");
@@ -62,6 +62,16 @@ main(void)
 	    " b=dGVzdA==", &s, &why), DP_E_SYNTAX, "s= with a space is refused");
 	is_int(parse("v=1; a=rsa-sha256; d=x..org; s=sel; h=from; " BH
 	    " b=dGVzdA==", &s, &why), DP_E_SYNTAX, "d= with an empty label");
+	is_int(parse("v=1; a=rsa-sha256; d=x.org; s=sel; h=from; " BH
+	    " b=dGVzdA==; q=foo/bar:dns/txt", &s, &why), 0,
+	    "q= lists methods: dns/txt among them is enough");
+	is_int(parse("v=1; a=rsa-sha256; d=x.org; s=sel; h=from; " BH
+	    " b=dGVzdA==; q=dns/txtfoo", &s, &why), DP_E_SYNTAX,
+	    "q=dns/txtfoo is not dns/txt");
+	is_int(parse("v=1; a=rsa-sha256; d=x.org; s=sel; h=from; " BH
+	    " b=dGVzdA==; i=jo=40x.org", &s, &why), 0,
+	    "i= is dkim-quoted-printable: =40 is '@'");
+	is_str(s.i, "jo@x.org", "and is decoded");
 	buf_free(b);
 	return done_testing();
 }

@@ -101,6 +101,11 @@ is "$(wc -c <"$out_file" | tr -d ' ')" 0 "and nothing on stdout"
 run $V --timeout 1s --tempfail-on-dns <"$tmp/good.eml"
 is "$status" 0 "--tempfail-on-dns does not touch a message that passes"
 
+# Answers that arrive while a slow body is still being read count.
+{ sed -n '1,/^$/p' "$tmp/good.eml"; sleep 2; sed '1,/^$/d' "$tmp/good.eml"; } |
+    run $V --timeout 1s
+is "$(results "$out_file")" "pass pass" "a body slower than the DNS budget: the answers still count"
+
 printf 'From: a@good.test\nSubject: unsigned\n\nbody\n' >"$tmp/unsigned.eml"
 run $V <"$tmp/unsigned.eml"
 is "$(results "$out_file")" "none" "an unsigned message: dkim=none"
@@ -159,6 +164,18 @@ awk 'NR == 1 { print "From: mallory@evil.example" } { print }' "$tmp/good.eml" >
 run $V <"$tmp/twofrom.eml"
 is "$(results "$out_file")" "fail fail" "two From fields: fail"
 like "$out" 'more than one From field' "says why"
+
+# Input that is no message: passed through, but never silently.
+printf 'no colon here\nFrom: a@good.test\n\nbody\n' >"$tmp/garbage.eml"
+run $V <"$tmp/garbage.eml"
+is "$status" 0 "unparseable input passes through: exit 0"
+is "$(sed -n 2p "$out_file")" "	dkim=permerror (message not parsed: a header line has no colon)" \
+    "with dkim=permerror saying why"
+tail -n +3 "$out_file" >"$tmp/rest"
+check "and the input unchanged below it" cmp "$tmp/rest" "$tmp/garbage.eml"
+run $V --bad-input refuse <"$tmp/garbage.eml"
+is "$status" 65 "--bad-input refuse: EX_DATAERR"
+is "$(wc -c <"$out_file" | tr -d ' ')" 0 "and nothing on stdout"
 
 # dkimpipe-keys check: what DNS publishes against the keystore.
 run "$keys" --keystore "$ks" --resolver-conf "$UNBOUND_CONF" check --domain good.test
