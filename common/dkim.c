@@ -424,11 +424,16 @@ dkim_sig_parse(const char *value, size_t n, struct dkim_sig *sig,
 	*why = "bad h= tag";
 	if ((t = tagval_get(&tl, "h")) == NULL)
 		return DP_E_SYNTAX;
-	for (p = t->val, end = t->val + t->vlen; p < end;) {
+	/* one name per ':' and one more: the array's size */
+	for (k = 1, p = t->val, end = t->val + t->vlen; p < end; p++)
+		k += *p == ':';
+	if ((sig->h = calloc(k, sizeof(*sig->h))) == NULL)
+		return DP_E_NOMEM;
+	for (p = t->val; p < end;) {
 		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
 		    *p == '\n'))
 			p++;
-		if (sig->nh == DP_MAX_SIGNED_HEADERS)
+		if (sig->nh == k)
 			return DP_E_SYNTAX;
 		sig->h[sig->nh].p = p;
 		while (p < end && *p != ':' && *p != ' ' && *p != '\t' &&
@@ -490,4 +495,12 @@ dkim_sig_parse(const char *value, size_t n, struct dkim_sig *sig,
 	}
 	*why = NULL;
 	return 0;
+}
+
+void
+dkim_sig_clear(struct dkim_sig *sig)
+{
+	free(sig->h);
+	sig->h = NULL;
+	sig->nh = 0;
 }

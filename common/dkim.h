@@ -58,7 +58,7 @@ struct dkim_sig {
 	char		 d[256];	/* lowercase */
 	char		 s[256];
 	char		 i[512];	/* "" when absent */
-	struct hname	 h[DP_MAX_SIGNED_HEADERS];	/* into the field */
+	struct hname	*h;		/* into the field; malloc'd */
 	size_t		 nh;
 	unsigned char	 bh[64];
 	size_t		 bhlen;
@@ -72,10 +72,12 @@ struct dkim_sig {
 
 /*
  * Parse the value of a DKIM-Signature field. 0, or DP_E_SYNTAX with
- * *why set to a short static reason ("missing d= tag", ...). Pointers in
- * sig->h point into value, which must outlive sig.
+ * *why set to a short static reason ("missing d= tag", ...), or
+ * DP_E_NOMEM. Pointers in sig->h point into value, which must outlive
+ * sig; dkim_sig_clear() frees sig->h (also after an error).
  */
 int	dkim_sig_parse(const char *value, size_t n, struct dkim_sig *,
 	    const char **why);
+void	dkim_sig_clear(struct dkim_sig *);
 
 #endif

@@ -23,8 +23,10 @@
 #define DP_MAX_TAGS		64
 /* One DKIM-Signature field or key record as text. */
 #define DP_MAX_SIG_BYTES	(64 * 1024)
-/* Header names in h= of one signature. */
-#define DP_MAX_SIGNED_HEADERS	256
+/* Header names in h= of a signature we make: every field once, plus the
+ * oversigned names. (h= of a signature we check is bounded only by
+ * DP_MAX_SIG_BYTES: RFC 6376 sets no limit, and signers list hundreds.) */
+#define DP_MAX_SIGNED_HEADERS	(DP_MAX_FIELDS + 100)
 /* RSA key sizes: RFC 8301 3.2 floor; the ceiling keeps signing bounded. */
 #define DP_RSA_MIN_BITS		1024
 #define DP_RSA_MAX_BITS		8192

@@ -147,7 +147,9 @@ header_line(struct message *m, size_t ls)
 		m->bad = "a header line contains a NUL byte";
 		return 0;
 	}
-	if (first && content >= 5 && memcmp(line, "From ", 5) == 0) {
+	/* mbox "From sender date" line, but not an obsolete "From :" field */
+	if (first && content >= 5 && memcmp(line, "From ", 5) == 0 &&
+	    line[5 + strspn(line + 5, " \t")] != ':') {
 		m->prefix = len;	/* mbox envelope line */
 		m->line_seen = 0;	/* the next line sets the endings */
 		return 0;

@@ -345,6 +345,7 @@ verify_free(struct verify_ctx *c)
 	if (c == NULL)
 		return;
 	for (i = 0; i < c->n; i++) {
+		dkim_sig_clear(&c->v[i].sig);
 		hash_free(c->v[i].bh);
 		free(c->v[i].cb);
 		dns_txt_clear(&c->v[i].key);

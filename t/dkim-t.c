@@ -11,6 +11,7 @@
 static int
 parse(const char *v, struct dkim_sig *s, const char **why)
 {
+	dkim_sig_clear(s);
 	return dkim_sig_parse(v, strlen(v), s, why);
 }
 
@@ -20,12 +21,14 @@ int
 main(void)
 {
 	struct buf *b = buf_new(4096);
-	struct dkim_sig s;
+	struct dkim_sig s = { 0 };
+	struct buf *many = buf_new(1 << 20);
+	int k;
 	const char *why;
 	const char *raw = "DKIM-Signature: v=1; a=rsa-sha256; bh=abc;\r\n"
 	    "\tb=dGVz\r\n\t dA== ; d=x\r\n";
 
-	plan(20);
+	plan(22);
 	dkim_strip_b(b, raw, strlen(raw));
 	is_str(buf_data(b), "DKIM-Signature: v=1; a=rsa-sha256; bh=abc;\r\n"
 	    "\tb=; d=x\r\n", "b= value and its FWS removed, bh= kept");
@@ -72,6 +75,15 @@ main(void)
 	    " b=dGVzdA==; i=jo=40x.org", &s, &why), 0,
 	    "i= is dkim-quoted-printable: =40 is '@'");
 	is_str(s.i, "jo@x.org", "and is decoded");
+	buf_printf(many, "v=1; a=rsa-sha256; d=x.org; s=sel; %s b=dGVzdA==; h=from",
+	    BH);
+	for (k = 0; k < 700; k++)
+		buf_printf(many, ":x-f%d", k);
+	is_int(parse(buf_data(many), &s, &why), 0,
+	    "h= with 701 names parses (RFC 6376 sets no limit)");
+	is_int((long long)s.nh, 701, "all 701 names");
+	dkim_sig_clear(&s);
+	buf_free(many);
 	buf_free(b);
 	return done_testing();
 }

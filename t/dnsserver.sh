@@ -418,8 +418,9 @@ start_servers()
 			fi
 			stop_pid "$DIR/helper.pid"
 		fi
-		[ -z "${DNSSERVER_PORT:-}" ] && [ $tries -lt 10 ] ||
-		    die "cannot start on port $PORT (see $DIR/nsd.log, $DIR/helper.log)"
+		if [ -n "${DNSSERVER_PORT:-}" ] || [ $tries -ge 10 ]; then
+			die "cannot start on port $PORT (see $DIR/nsd.log, $DIR/helper.log)"
+		fi
 	done
 	# ready when it answers SOA for every zone; a zone file NSD could not
 	# read (it starts anyway) fails at once, with NSD's words

@@ -61,10 +61,11 @@ bail_out()
 	exit 1
 }
 
-# diag TEXT...: a comment line per line of text, for whoever reads the log.
+# diag TEXT...: comment lines for whoever reads the log, one per argument
+# (and per line within one).
 diag()
 {
-	printf '%s\n' "$*" | sed 's/^/# /'
+	printf '%s\n' "$@" | sed 's/^/# /'
 }
 
 # diag_file FILE [MAX]: the file's first MAX (40) lines as diagnostics.
@@ -186,9 +187,14 @@ run()
 	_t_ensure_tmp
 	out_file=$_t_tmp/run.out
 	err_file=$_t_tmp/run.err
+	# status, out and err are for the caller
+	# shellcheck disable=SC2034
 	status=0
+	# shellcheck disable=SC2034
 	"$@" >"$out_file" 2>"$err_file" || status=$?
+	# shellcheck disable=SC2034
 	out=$(cat "$out_file")
+	# shellcheck disable=SC2034
 	err=$(cat "$err_file")
 }
 

@@ -49,7 +49,7 @@ main(void)
 	const char *s;
 	size_t n;
 
-	plan(18);
+	plan(19);
 	s = "Subject: a\n\tb\nFrom: x@y.org\n\nbody\n";
 	m = rd(s, strlen(s), out);
 	is_int((long long)message_nfields(m), 2, "two fields, one folded");
@@ -71,6 +71,12 @@ main(void)
 	m = rd(s, strlen(s), out);
 	is_str(buf_data(out), "From sender@x Mon Nov 23 2026\nX-Added: 1\n"
 	    "From: x@y.org\n\nb\n", "an mbox From_ line stays on top");
+	message_free(m);
+
+	s = "From : x@y.org\nSubject: s\n\nb\n";
+	m = rd(s, strlen(s), out);
+	is_int((long long)message_nfields(m), 2,
+	    "\"From :\" (obsolete space) is a field, not an mbox line");
 	message_free(m);
 
 	s = "From: x@y.org\nSubject: no body";

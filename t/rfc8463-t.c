@@ -129,6 +129,7 @@ main(void)
 		    "the A.3 signature verifies with the A.2 record");
 		pubkey_free(pub);
 		privkey_free(pk);
+		dkim_sig_clear(&sig);
 	}
 	message_free(m);
 	buf_free(body);

@@ -19,8 +19,8 @@
 # own command-line verifier, converts its input: every line, the last one
 # too, ends in CRLF (an LF file gets CRLF; a bare CR inside a line stays).
 # RFC 6376 3.4.3 and 3.4.4 add a missing final CRLF to the body anyway, so
-# this changes no signature's outcome; fed raw, Mail::DKIM 1.20230212 drops
-# a last line that has no line ending (all its body hashes fail).
+# this changes no correct signature's outcome; fed raw, Mail::DKIM
+# 1.20230212's simple body hash would leave it out.
 #
 # Needs libmail-dkim-perl (and libnet-dns-perl, its dependency).
 use strict;

@@ -68,6 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				(void)dkim_header_data(b, m, sig.hc, sig.h,
 				    sig.nh, h->raw, h->rawlen);
 			}
+			dkim_sig_clear(&sig);
 		}
 		buf_free(b);
 		message_free(m);
@@ -107,6 +108,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	(void)tagval_parse((const char *)data, size, &tl);
 	(void)dkim_sig_parse((const char *)data, size, &sig, &why);
+	dkim_sig_clear(&sig);
 	return 0;
 }
 #endif
