@@ -13,6 +13,8 @@ for d in good.test unsigned.test timeout.test wrongds.test; do
 	"$keys" --keystore "$ks" new --domain $d >>"$tmp/records" ||
 	    bail_out "cannot make keys for $d"
 done
+"$keys" --keystore "$tmp/ks3" new --domain good.test --algorithm rsa \
+    --selector lsel >>"$tmp/records"
 # A second keystore for keys under the test zone's special names.
 for s in badsig oldsig; do
 	"$keys" --keystore "$tmp/ks2" new --domain good.test --algorithm ed25519 \
@@ -164,6 +166,31 @@ awk 'NR == 1 { print "From: mallory@evil.example" } { print }' "$tmp/good.eml" >
 run $V <"$tmp/twofrom.eml"
 is "$(results "$out_file")" "fail fail" "two From fields: fail"
 like "$out" 'more than one From field' "says why"
+
+# l=: only the counted part is signed; text after it is not vouched for.
+if "${PYTHON3:-/usr/bin/python3}" -c 'import dkim' 2>/dev/null; then
+	"${PYTHON3:-/usr/bin/python3}" - "$tmp/ks3/keys/good.test/lsel.pem" \
+	    "$tmp/unsigned.eml" >"$tmp/l.eml" <<'PY'
+import sys, dkim
+key = open(sys.argv[1], "rb").read()
+msg = open(sys.argv[2], "rb").read()
+sys.stdout.buffer.write(dkim.sign(msg, b"lsel", b"good.test", key,
+    length=True, include_headers=[b"from", b"subject"]) + msg)
+PY
+	run $V <"$tmp/l.eml"
+	is "$(results "$out_file")" "pass" "l= covering the whole body: pass"
+	printf 'Appended by someone else\n' >>"$tmp/l.eml"
+	run $V <"$tmp/l.eml"
+	is "$(results "$out_file")" "policy" "text appended after l=: not a pass by default"
+	like "$out" 'l= leaves 26 body octets unsigned' "says how many canonical octets are unsigned"
+	run $V --allow-partial-body <"$tmp/l.eml"
+	is "$(results "$out_file")" "pass" "--allow-partial-body: pass"
+	sed '$d' "$tmp/l.eml" | sed '$d' >"$tmp/l-short.eml"
+	run $V <"$tmp/l-short.eml"
+	is "$(results "$out_file")" "fail" "a body shorter than l=: fail"
+else
+	skip "python3-dkim is needed to make l= signatures" 5
+fi
 
 # Input that is no message: passed through, but never silently.
 printf 'no colon here\nFrom: a@good.test\n\nbody\n' >"$tmp/garbage.eml"
