@@ -21,6 +21,9 @@ stdio_sanitize(void)
 	if (fd > 2)
 		close(fd);
 	signal(SIGPIPE, SIG_IGN);
+	/* past a file size limit, write() fails with EFBIG: a 75, not a
+	 * signal death the MTA cannot tell from a crash */
+	signal(SIGXFSZ, SIG_IGN);
 	umask(077);
 }
 

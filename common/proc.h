@@ -2,8 +2,9 @@
 #ifndef DP_PROC_H
 #define DP_PROC_H
 
-/* fds 0-2 open (on /dev/null if closed); SIGPIPE ignored, so a closed
- * output is an EPIPE we report, not a silent death; umask 077. */
+/* fds 0-2 open (on /dev/null if closed); SIGPIPE and SIGXFSZ ignored,
+ * so a closed output or a full file is an error we report, not a silent
+ * death; umask 077. */
 void	stdio_sanitize(void);
 /* Close stdout and report whether everything written reached it. */
 int	stdout_close(void);	/* 0 or DP_E_IO/DP_E_NOSPACE/DP_E_PIPE */
