@@ -5,6 +5,10 @@
 #                       message with a demo keystore, show the result
 #   sh build.sh check   install build and test dependencies, build, and
 #                       run the whole test suite (what CI runs)
+#   sh build.sh sanitize  the test suite again in a copy of the tree built
+#                       with AddressSanitizer and UndefinedBehaviorSanitizer
+#   sh build.sh valgrind  the unit and program tests in a copy of the tree,
+#                       every program run under valgrind memcheck
 #   sh build.sh deps    only install the dependencies
 #
 # Packages are installed with apt-get only when missing (root needed then).
@@ -103,9 +107,64 @@ PY
 	fi
 }
 
+# A copy of the source tree (what git tracks, as it is now) in $1.
+copy_tree()
+{
+	mkdir -p "$1"
+	git ls-files -z | xargs -0 tar -cf - | tar -xf - -C "$1"
+}
+
+sanitize()
+{
+	dir=${SANITIZE_DIR:-$(pwd)/build-sanitize}
+	rm -rf "$dir"
+	copy_tree "$dir"
+	cd "$dir"
+	autoreconf -fi
+	./configure CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	    LDFLAGS="-fsanitize=address,undefined"
+	make -j"$(nproc 2>/dev/null || echo 2)"
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 make check
+}
+
+valgrind_check()
+{
+	dir=${VALGRIND_DIR:-$(pwd)/build-valgrind}
+	rm -rf "$dir"
+	copy_tree "$dir"
+	cd "$dir"
+	autoreconf -fi
+	./configure CFLAGS="-O1 -g"
+	make -j"$(nproc 2>/dev/null || echo 2)"
+	make -j2 check TESTS= >/dev/null	# build the C tests
+	# every program, and every C test, behind a wrapper that runs it
+	# under memcheck and fails on any error or definite leak
+	mkdir -p .real/t
+	for p in dkimpipe-sign dkimpipe-keys dkimpipe-verify t/*-t; do
+		[ -x "$p" ] || continue
+		mv "$p" ".real/$p"
+		cat >"$p" <<WRAP
+#!/bin/sh
+exec valgrind -q --error-exitcode=99 --leak-check=full \
+    --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+    --suppressions="$dir/t/valgrind.supp" "$dir/.real/$p" "\$@"
+WRAP
+		chmod +x "$p"
+		touch -r ".real/$p" "$p"
+	done
+	# the interop and load tests run hundreds of processes: not here
+	make check TESTS="t/buf-t t/canon-t t/tagval-t t/addr-t t/dkim-t \
+	    t/rfc8463-t t/message-t t/sign-basic.sh t/sign-badinput.sh \
+	    t/sign-authz.sh t/keys-basic.sh t/keys-perms.sh t/verify-dns.sh \
+	    t/faults.sh"
+}
+
 case "${1:-}" in
 deps)	install_deps $BUILD_DEPS $TEST_DEPS ;;
 demo)	install_deps $BUILD_DEPS; build; demo ;;
 check)	install_deps $BUILD_DEPS $TEST_DEPS; build; make check ;;
-*)	echo "usage: sh build.sh demo|check|deps" >&2; exit 64 ;;
+sanitize) install_deps $BUILD_DEPS $TEST_DEPS; sanitize ;;
+valgrind) install_deps $BUILD_DEPS $TEST_DEPS valgrind; valgrind_check ;;
+*)	echo "usage: sh build.sh demo|check|sanitize|valgrind|deps" >&2; exit 64 ;;
 esac
