@@ -18,7 +18,8 @@ cd "$(dirname "$0")"
 BUILD_DEPS="build-essential autoconf automake pkg-config libgnutls28-dev
 libunbound-dev libevent-dev libpopt-dev"
 TEST_DEPS="mandoc python3 python3-dkim python3-dnspython libmail-dkim-perl
-libnet-dns-perl opendkim-tools nsd ldnsutils openssl"
+libnet-dns-perl opendkim-tools nsd ldnsutils openssl clang
+libclang-rt-14-dev valgrind"
 
 missing()
 {

@@ -89,12 +89,27 @@ dns_set_budget(struct dns *d, long ms)
 	d->budget_ms = ms;
 }
 
-/* TXT rdata: <len><bytes>...; DKIM joins the strings (6376 3.6.2.2). */
+int
+dns_txt_join(const unsigned char *p, size_t len, struct buf *out)
+{
+	size_t k, sl;
+	int r;
+
+	for (k = 0; k < len;) {
+		sl = p[k++];
+		if (sl > len - k)
+			return DP_E_SYNTAX;	/* a string runs past the rdata */
+		if ((r = buf_add(out, p + k, sl)) != 0)
+			return r;
+		k += sl;
+	}
+	return 0;
+}
+
 static void
 take_txt(struct dns_txt *t, const struct ub_result *res)
 {
-	int i, k, len, sl;
-	const unsigned char *p;
+	int i;
 
 	for (i = 0; res->data[i] != NULL && t->nrec < DP_MAX_TXT_RECORDS;
 	    i++) {
@@ -102,14 +117,11 @@ take_txt(struct dns_txt *t, const struct ub_result *res)
 
 		if (b == NULL)
 			break;
-		p = (const unsigned char *)res->data[i];
-		len = res->len[i];
-		for (k = 0; k < len;) {
-			sl = p[k++];
-			if (sl > len - k)
-				sl = len - k;	/* malformed: take what is there */
-			(void)buf_add(b, p + k, (size_t)sl);
-			k += sl;
+		/* a malformed or oversized record is skipped, not cut */
+		if (res->len[i] < 0 || dns_txt_join((const unsigned char *)
+		    res->data[i], (size_t)res->len[i], b) != 0) {
+			buf_free(b);
+			continue;
 		}
 		t->rec[t->nrec++] = b;
 	}

@@ -53,6 +53,12 @@ int	dns_txt_submit(struct dns *, const char *name, struct dns_txt *out);
 int	dns_wait(struct dns *);
 void	dns_set_budget(struct dns *, long budget_ms);
 void	dns_txt_clear(struct dns_txt *);
+/*
+ * Join the character-strings of one TXT rdata (<len><bytes>...) into out,
+ * as DKIM reads them (RFC 6376 3.6.2.2). 0, DP_E_SYNTAX (a string longer
+ * than the rdata), DP_E_LIMIT (out's limit).
+ */
+int	dns_txt_join(const unsigned char *, size_t, struct buf *out);
 void	dns_free(struct dns *);
 const char *dnssec_name(enum dnssec);	/* "secure", "insecure", "bogus" */
 

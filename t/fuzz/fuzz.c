@@ -12,6 +12,7 @@
 #include "authres.h"
 #include "buf.h"
 #include "canon.h"
+#include "dns.h"
 #include "dkim.h"
 #include "keyrec.h"
 #include "message.h"
@@ -134,6 +135,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n;
 
 	(void)addr_list((const char *)data, size, a, DP_MAX_FROM_ADDRS, &n);
+	return 0;
+}
+#endif
+
+#ifdef FUZZ_TXT
+/* TXT rdata joining, then the joined text as a key record. */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct buf *b = buf_new(DP_MAX_SIG_BYTES);
+	struct dkim_key k;
+	const char *why;
+
+	if (b != NULL && dns_txt_join(data, size, b) == 0 &&
+	    keyrec_parse(buf_data(b), buf_len(b), &k, &why) == 0)
+		pubkey_free(k.pub);
+	buf_free(b);
 	return 0;
 }
 #endif

@@ -20,7 +20,7 @@ for f in addr b64 buf canon crypto dkim keyrec message status tagval \
 done
 libs="$(pkg-config --libs gnutls) -lunbound"
 rc=0
-for t in message canon tagval keyrec addr; do
+for t in message canon tagval keyrec addr txt; do
 	T=$(echo "$t" | tr a-z A-Z)
 	clang $cflags $inc -DFUZZ_$T "$top/t/fuzz/fuzz.c" $srcs $libs \
 	    -o "$out/fuzz-$t"
