@@ -10,7 +10,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "conf.h"
+#include "filter.h"
 #include "keystore.h"
 #include "log.h"
 #include "message.h"
@@ -100,30 +100,10 @@ opts_parse(int argc, const char **argv, struct cli *o, struct sign_opts *so)
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
-	char why[512];
 	const char *slash;
 	long long v;
 
-	switch (conf_popt(PROG, table, argc, argv, why, sizeof(why))) {
-	case 0:
-		break;
-	case 1:
-		printf("%s %s\n", PROG, PACKAGE_VERSION);
-		exit(EX_OK);
-	case DP_E_USAGE:
-		log_fatal(EX_USAGE, "%s", why);
-	default:	/* a broken config file defers: it must not bounce */
-		log_fatal(EX_TEMPFAIL, "config %s", why);
-	}
-
-	if (o->log != NULL) {
-		if (strcmp(o->log, "syslog") == 0)
-			log_set_dest(LOG_TO_SYSLOG);
-		else if (strcmp(o->log, "stderr") == 0)
-			log_set_dest(LOG_FILTER);
-		else
-			log_fatal(EX_USAGE, "--log: want stderr or syslog");
-	}
+	filter_options(PROG, table, argc, argv, &o->log);
 	if (o->keystore == NULL && (o->keystore = getenv("DKIMPIPE_KEYSTORE"))
 	    == NULL)
 		o->keystore = SYSCONFDIR "/dkimpipe/keys";
@@ -172,18 +152,6 @@ opts_parse(int argc, const char **argv, struct cli *o, struct sign_opts *so)
 }
 
 /* Write the message as it came (plus any queued fields), or exit 75. */
-static void
-deliver(struct message *m)
-{
-	int r;
-
-	if ((r = message_write(m, STDOUT_FILENO)) != 0 ||
-	    (r = stdout_close()) != 0)
-		log_fatal(EX_TEMPFAIL, "writing: %s", dp_strerror(r));
-	message_free(m);
-	exit(EX_OK);
-}
-
 /* Not signed: pass the input through unchanged, or refuse as asked. */
 /* Not signed: pass the input through unchanged, or refuse as asked.
  * Bad input is worth a warning; a domain without keys is routine. */
@@ -201,7 +169,7 @@ unsigned_out(struct message *m, int refuse_code, const char *refuse_opt,
 		log_warn("not signed: %s", what);
 	else
 		log_info("not signed: %s", what);
-	deliver(m);
+	filter_deliver(m);
 }
 
 int
@@ -243,6 +211,6 @@ main(int argc, const char **argv)
 		log_fatal(EX_TEMPFAIL, "signing: %s", dp_strerror(r));
 	sign_free(ctx);
 	keystore_free(ks);
-	deliver(m);
+	filter_deliver(m);
 	return EX_OK;
 }

@@ -14,7 +14,7 @@
 
 #include "authres.h"
 #include "buf.h"
-#include "conf.h"
+#include "filter.h"
 #include "dns.h"
 #include "limits.h"
 #include "log.h"
@@ -102,30 +102,11 @@ opts_parse(int argc, const char **argv, struct cli *o, struct verify_opts *vo,
 		POPT_TABLEEND
 	};
 	static char host[256];
-	char why[512], *end;
+	char *end;
 
 	o->max_sigs = DP_DEFAULT_MAX_SIGS;
 	o->skew = DP_DEFAULT_SKEW;
-	switch (conf_popt(PROG, table, argc, argv, why, sizeof(why))) {
-	case 0:
-		break;
-	case 1:
-		printf("%s %s\n", PROG, PACKAGE_VERSION);
-		exit(EX_OK);
-	case DP_E_USAGE:
-		log_fatal(EX_USAGE, "%s", why);
-	default:	/* a broken config file defers: it must not bounce */
-		log_fatal(EX_TEMPFAIL, "config %s", why);
-	}
-
-	if (o->log != NULL) {
-		if (strcmp(o->log, "syslog") == 0)
-			log_set_dest(LOG_TO_SYSLOG);
-		else if (strcmp(o->log, "stderr") == 0)
-			log_set_dest(LOG_FILTER);
-		else
-			log_fatal(EX_USAGE, "--log: want stderr or syslog");
-	}
+	filter_options(PROG, table, argc, argv, &o->log);
 	if (o->authserv_id == NULL) {
 		if (gethostname(host, sizeof(host) - 1) == -1 || host[0] == '\0')
 			snprintf(host, sizeof(host), "localhost");
@@ -174,18 +155,6 @@ opts_parse(int argc, const char **argv, struct cli *o, struct verify_opts *vo,
 	dopts->trust_anchor = o->trust_anchor;
 	dopts->recurse = o->resolver != NULL &&
 	    strcmp(o->resolver, "recurse") == 0;
-}
-
-static void
-deliver(struct message *m)
-{
-	int r;
-
-	if ((r = message_write(m, STDOUT_FILENO)) != 0 ||
-	    (r = stdout_close()) != 0)
-		log_fatal(EX_TEMPFAIL, "writing: %s", dp_strerror(r));
-	message_free(m);
-	exit(EX_OK);
 }
 
 /* The reason to reject, or NULL: --reject no-pass, --require-domain. */
@@ -264,7 +233,7 @@ main(int argc, const char **argv)
 			log_fatal(EX_TEMPFAIL, "writing results: %s",
 			    dp_strerror(r));
 		buf_free(ar);
-		deliver(m);
+		filter_deliver(m);
 	}
 	/* only a message with signatures needs a resolver */
 	for (i = 0, n = 0; i < message_nfields(m); i++)
@@ -305,6 +274,6 @@ main(int argc, const char **argv)
 	buf_free(ar);
 	verify_free(vc);
 	dns_free(dns);
-	deliver(m);
+	filter_deliver(m);
 	return EX_OK;
 }
