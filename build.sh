@@ -19,7 +19,8 @@ BUILD_DEPS="build-essential autoconf automake pkg-config libgnutls28-dev
 libunbound-dev libevent-dev libpopt-dev"
 TEST_DEPS="mandoc python3 python3-dkim python3-dnspython libmail-dkim-perl
 libnet-dns-perl opendkim-tools nsd ldnsutils openssl clang
-libclang-rt-14-dev valgrind libdb5.3 libicu72 libnsl2 libsasl2-2 libssl3"
+libclang-rt-14-dev valgrind libdb5.3 libicu72 libnsl2 libsasl2-2 libssl3
+libnss-wrapper libidn12 libgnutls-dane0 libpcre2-8-0"
 
 missing()
 {
@@ -50,12 +51,13 @@ install_deps()
 	fi
 }
 
-# The MTA tests run Debian's Postfix unpacked, not installed (it would
-# conflict with Exim's package): fetch it now, so make check needs no
+# The MTA tests run Debian's Postfix and Exim unpacked, not installed
+# (the two packages conflict): fetch them now, so make check needs no
 # network.
 fetch_mtas()
 {
 	sh t/mta-postfix-get.sh >/dev/null || :
+	sh t/mta-exim-get.sh >/dev/null || :
 }
 
 build()
