@@ -17,17 +17,19 @@ import sys
 DOMAIN = "bench.example"
 
 # Fixed headers: a message as it reaches a submission MTA's signing filter.
+# {domain} is DOMAIN unless the caller asks for another (bench/verify.sh
+# uses good.test, the DNSSEC-signed zone of t/dnsserver.sh).
 HEADERS = (
-    "Received: from [192.0.2.10] (client.bench.example [192.0.2.10])\n"
-    "\tby mx.bench.example with ESMTPSA id 4AbCdEfGhIjK\n"
+    "Received: from [192.0.2.10] (client.{domain} [192.0.2.10])\n"
+    "\tby mx.{domain} with ESMTPSA id 4AbCdEfGhIjK\n"
     "\tfor <bob@recipient.example>; Tue, 05 Mar 2024 09:15:02 +0000\n"
-    "From: Alice Sender <alice@bench.example>\n"
+    "From: Alice Sender <alice@{domain}>\n"
     "To: Bob Recipient <bob@recipient.example>\n"
     "Cc: carol@recipient.example, dave@recipient.example\n"
     "Subject: Benchmark message {name} - quarterly figures and\n"
     " the attached report\n"
     "Date: Tue, 05 Mar 2024 09:15:00 +0000\n"
-    "Message-ID: <bench-{name}@client.bench.example>\n"
+    "Message-ID: <bench-{name}@client.{domain}>\n"
     "MIME-Version: 1.0\n"
     "User-Agent: dkimpipe-bench/1\n"
 )
@@ -63,9 +65,10 @@ def text_lines(seed, nbytes):
     return "".join(out)
 
 
-def gen_message(path, name, target):
-    """Write a message of exactly `target` bytes (LF line ends)."""
-    head = HEADERS.format(name=name)
+def gen_message(path, name, target, domain=DOMAIN):
+    """Write a message of exactly `target` bytes (LF line ends), from
+    alice@domain."""
+    head = HEADERS.format(name=name, domain=domain)
     if target <= 8192:
         # Plain text mail.
         head += "Content-Type: text/plain; charset=us-ascii\n\n"
