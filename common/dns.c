@@ -21,6 +21,7 @@
 
 struct dns {
 	struct ub_ctx	*ctx;
+	FILE		*quiet;		/* libunbound's own log goes here */
 	struct dns_txt	*q[MAX_QUERIES];
 	size_t		 nq;
 	long		 budget_ms;
@@ -43,9 +44,41 @@ dnssec_name(enum dnssec s)
 	    "insecure";
 }
 
+/*
+ * ub_ctx_config() prints its complaints on stderr, where Exim would put
+ * them into the message: catch them, and keep the first as our reason.
+ */
+static int
+config_quietly(struct ub_ctx *ctx, const char *file, char *first, size_t n)
+{
+	FILE *tmp;
+	char *nl;
+	int saved, r;
+
+	first[0] = '\0';
+	fflush(stderr);
+	if ((tmp = tmpfile()) == NULL || (saved = dup(STDERR_FILENO)) == -1) {
+		if (tmp != NULL)
+			fclose(tmp);
+		return ub_ctx_config(ctx, file);
+	}
+	(void)dup2(fileno(tmp), STDERR_FILENO);
+	r = ub_ctx_config(ctx, file);
+	fflush(stderr);
+	(void)dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(tmp);
+	if (r != 0 && fgets(first, (int)n, tmp) != NULL &&
+	    (nl = strchr(first, '\n')) != NULL)
+		*nl = '\0';
+	fclose(tmp);
+	return r;
+}
+
 int
 dns_new(const struct dns_opts *o, struct dns **out, char *why, size_t whylen)
 {
+	char first[256] = "";
 	struct dns *d;
 	const char *ta;
 	int r;
@@ -54,31 +87,52 @@ dns_new(const struct dns_opts *o, struct dns **out, char *why, size_t whylen)
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return DP_E_NOMEM;
 	d->budget_ms = DP_DEFAULT_BUDGET_MS;
+	ta = o->trust_anchor != NULL ? o->trust_anchor :
+	    (o->conf == NULL ? DEFAULT_ROOT_KEY : NULL);
+	/* unreadable files are our one-line error, not libunbound's later
+	 * "initialization failure" on every lookup */
+	if ((o->conf != NULL && access(o->conf, R_OK) == -1) ||
+	    (ta != NULL && access(ta, R_OK) == -1)) {
+		snprintf(why, whylen, "cannot read %s: %s", o->conf != NULL &&
+		    access(o->conf, R_OK) == -1 ? o->conf : ta,
+		    strerror(errno));
+		free(d);
+		return DP_E_DNS;
+	}
 	if ((d->ctx = ub_ctx_create()) == NULL) {
 		snprintf(why, whylen, "cannot create a resolver context");
 		free(d);
 		return DP_E_DNS;
 	}
+	/* libunbound logs to stderr, which Exim would put into the mail;
+	 * what matters reaches our own log as one line */
+	if ((d->quiet = fopen("/dev/null", "we")) != NULL)
+		(void)ub_ctx_debugout(d->ctx, d->quiet);
 	/* a thread, not a forked process: nothing outlives us on the pipe */
 	if ((r = ub_ctx_async(d->ctx, 1)) != 0)
 		goto fail;
 	if (o->conf != NULL) {
-		if ((r = ub_ctx_config(d->ctx, o->conf)) != 0)
+		if ((r = config_quietly(d->ctx, o->conf, first,
+		    sizeof(first))) != 0)
 			goto fail;
 	} else {
 		if (!o->recurse && (r = ub_ctx_resolvconf(d->ctx, NULL)) != 0)
 			goto fail;
 	}
-	ta = o->trust_anchor != NULL ? o->trust_anchor :
-	    (o->conf == NULL ? DEFAULT_ROOT_KEY : NULL);
 	if (ta != NULL && (r = ub_ctx_add_ta_file(d->ctx, ta)) != 0)
 		goto fail;
 	*out = d;
 	return 0;
 fail:
-	snprintf(why, whylen, "%s", r == UB_READFILE ? "cannot read "
-	    "the resolver configuration or trust anchor" : ub_strerror(r));
+	if (first[0] != '\0')
+		snprintf(why, whylen, "%s", first);
+	else
+		snprintf(why, whylen, "%s", r == UB_READFILE ? "cannot read "
+		    "the resolver configuration or trust anchor" :
+		    ub_strerror(r));
 	ub_ctx_delete(d->ctx);
+	if (d->quiet != NULL)
+		fclose(d->quiet);
 	free(d);
 	return DP_E_DNS;
 }
@@ -248,5 +302,7 @@ dns_free(struct dns *d)
 	if (d == NULL)
 		return;
 	ub_ctx_delete(d->ctx);
+	if (d->quiet != NULL)
+		fclose(d->quiet);
 	free(d);
 }

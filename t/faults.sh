@@ -104,8 +104,16 @@ like "$out" 'dkim=permerror \(p= is not a usable public key' "a 150-byte Ed25519
 # The resolver: a configuration that is not there, a server that is down.
 run "$verify" --resolver-conf "$tmp/nonexistent.conf" <"$tmp/multi.eml"
 is "$status" 75 "a resolver configuration that cannot be read: EX_TEMPFAIL"
-like "$err" '^dkimpipe-verify: fatal: resolver .*nonexistent.conf' "one line naming it"
+like "$err" '^dkimpipe-verify: fatal: resolver .*nonexistent.conf: cannot read .*nonexistent.conf: No such file' "one line naming it"
 is "$out" "" "nothing on stdout"
+printf 'server:\n  no-such-option: yes\n' >"$tmp/bad.conf"
+run "$verify" --resolver-conf "$tmp/bad.conf" <"$tmp/multi.eml"
+is "$status" 75 "a resolver configuration with a syntax error: EX_TEMPFAIL"
+is "$(wc -l <"$err_file" | tr -d ' ')" 1 "one line on stderr, nothing of libunbound's"
+like "$err" "bad.conf:2: error: unknown keyword 'no-such-option'" "saying what is wrong"
+run "$verify" --resolver-conf "$UNBOUND_CONF" --trust-anchor "$tmp/no-anchor" <"$tmp/multi.eml"
+is "$status" 75 "a trust anchor file that is not there: EX_TEMPFAIL, not temperror for every signature"
+like "$err" "cannot read .*no-anchor: No such file" "naming it"
 run "$verify" --resolver-conf "$tmp/nonexistent.conf" <"$tmp/small.eml"
 is "$status" 0 "unsigned mail needs no resolver: still exit 0"
 done_testing
