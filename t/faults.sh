@@ -77,6 +77,11 @@ is "$torn" 0 "20 rotations killed at random points: each left a whole table that
 "$keys" --keystore "$tmp/ks2" dns --domain good.test --selector multi >"$tmp/multi.rec"
 "$keys" --keystore "$tmp/ks2" new --domain good.test --algorithm ed25519 \
     --selector binary >/dev/null
+"$keys" --keystore "$tmp/ks2" new --domain good.test --algorithm rsa \
+    --selector big >/dev/null
+"$keys" --keystore "$tmp/ks2" dns --domain good.test --selector big >"$tmp/big.rec"
+"$keys" --keystore "$tmp/ks2" new --domain down.test --algorithm ed25519 \
+    --selector s >/dev/null
 {
 	cat "$tmp/records"
 	printf 'garbage._domainkey.good.test. 300 IN TXT "\\001\\255 not a key at all = x"\n'
@@ -85,13 +90,20 @@ is "$torn" 0 "20 rotations killed at random points: each left a whole table that
 	cat "$tmp/multi.rec"
 	printf 'binary._domainkey.good.test. 300 IN TXT "v=DKIM1; k=ed25519; p=%s"\n' \
 	    "$(head -c 150 /dev/zero | base64 -w0)"
+	# an answer too large for UDP: the resolver must retry over TCP
+	cat "$tmp/big.rec"
+	for n in 1 2 3 4 5 6; do
+		f=$(head -c 250 /dev/zero | tr '\0' "$n")
+		printf 'big._domainkey.good.test. 300 IN TXT "filler %s" "%s" "%s"\n' \
+		    "$n" "$f" "$f"
+	done
 } >"$tmp/served"
 sh "$top_srcdir/t/dnsserver.sh" start "$tmp/dns" "$tmp/served" --dnssec >/dev/null 2>"$tmp/dns.err" ||
     { cat "$tmp/dns.err"; bail_out "the test DNS server did not start"; }
 at_exit "sh '$top_srcdir/t/dnsserver.sh' stop '$tmp/dns' >/dev/null 2>&1"
 . "$tmp/dns/vars"
 V="$verify --resolver-conf $UNBOUND_CONF --authserv-id mx.test"
-for s in garbage multi binary; do
+for s in garbage multi binary big; do
 	"$sign" --keystore "$tmp/ks2" --selector $s <"$tmp/small.eml" >"$tmp/$s.eml"
 done
 run $V <"$tmp/garbage.eml"
@@ -100,6 +112,13 @@ run $V <"$tmp/multi.eml"
 like "$out" 'dkim=pass' "three TXT records, one of them our key: pass (RFC 6376 6.1.2)"
 run $V <"$tmp/binary.eml"
 like "$out" 'dkim=permerror \(p= is not a usable public key' "a 150-byte Ed25519 p=: permerror"
+run $V <"$tmp/big.eml"
+like "$out" 'dkim=pass \(2048-bit key, DNSSEC secure\)' \
+    "a 5 KB answer, truncated over UDP, comes over TCP: pass"
+printf 'From: a@down.test\nSubject: down\n\nbody\n' |
+    "$sign" --keystore "$tmp/ks2" >"$tmp/down.eml"
+run $V --timeout 1s <"$tmp/down.eml"
+like "$out" 'dkim=temperror \(key lookup' "a zone whose server is down (SERVFAIL or timeout): temperror"
 
 # The resolver: a configuration that is not there, a server that is down.
 run "$verify" --resolver-conf "$tmp/nonexistent.conf" <"$tmp/multi.eml"
