@@ -37,7 +37,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct message *m;
-	struct dkim_sig sig;
+	struct dkim_sig sig = { 0 };	/* cleared after each field */
 	struct buf *b;
 	const char *why;
 	FILE *f;
