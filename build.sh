@@ -133,8 +133,10 @@ sanitize()
 	copy_tree "$dir"
 	cd "$dir"
 	autoreconf -fi
-	./configure CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	    LDFLAGS="-fsanitize=address,undefined"
+	san="-fsanitize=address,undefined"
+	cc -c -o asan-options.o t/asan-options.c
+	./configure CFLAGS="-O1 -g $san -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	    LDFLAGS="$san" LIBS="$dir/asan-options.o"
 	make -j"$(nproc 2>/dev/null || echo 2)"
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 make check

@@ -181,18 +181,69 @@ conf_argv(const char *program, int argc, const char **argv, int *nargc,
 	return 0;
 }
 
-/* Run popt over argv[0..argc); 1 if 'V' was seen, <0 popt's error. */
+/*
+ * Run popt over argv with a copy of table whose arguments land in
+ * scratch storage first. With commit, each value then moves to the
+ * caller's variable, freeing a string it replaces (popt's own
+ * POPT_ARG_STRING leaks the old copy when an option repeats, as a config
+ * line and the command line do); without, everything is thrown away: a
+ * check. Returns 1 if 'V' was seen, 0, DP_E_SYNTAX with bad filled,
+ * DP_E_NOMEM.
+ */
 static int
-popt_run(const char *program, struct poptOption *table, int argc,
-    const char **argv, char *bad, size_t badlen)
+popt_run(const char *program, const struct poptOption *table, int argc,
+    const char **argv, char *bad, size_t badlen, int commit)
 {
+	union scratch {
+		char	*s;
+		int	 i;
+		long	 l;
+	} *sc;
+	struct poptOption *t;
 	poptContext pc;
-	int c, version = 0;
+	size_t n, i;
+	int c, type, version = 0;
 
-	pc = poptGetContext(program, argc, argv, table, 0);
-	while ((c = poptGetNextOpt(pc)) >= 0)
+	for (n = 0; table[n].longName != NULL || table[n].shortName != 0 ||
+	    table[n].argInfo != 0; n++)
+		;
+	t = calloc(n + 1, sizeof(*t));
+	sc = calloc(n + 1, sizeof(*sc));
+	if (t == NULL || sc == NULL) {
+		free(t);
+		free(sc);
+		return DP_E_NOMEM;
+	}
+	memcpy(t, table, (n + 1) * sizeof(*t));
+	for (i = 0; i < n; i++) {
+		type = t[i].argInfo & POPT_ARG_MASK;
+		if (t[i].arg == NULL || type == POPT_ARG_INCLUDE_TABLE ||
+		    type == POPT_ARG_CALLBACK)
+			continue;
+		t[i].arg = &sc[i];
+		t[i].val = 1000 + (int)i;	/* so popt says which fired */
+	}
+	pc = poptGetContext(program, argc, argv, t, 0);
+	while ((c = poptGetNextOpt(pc)) >= 0) {
 		if (c == 'V')
 			version = 1;
+		if (c < 1000 || (size_t)(c - 1000) >= n || !commit)
+			continue;
+		i = (size_t)(c - 1000);
+		switch (t[i].argInfo & POPT_ARG_MASK) {
+		case POPT_ARG_STRING:
+			free(*(char **)table[i].arg);
+			*(char **)table[i].arg = sc[i].s;
+			sc[i].s = NULL;
+			break;
+		case POPT_ARG_LONG:
+			*(long *)table[i].arg = sc[i].l;
+			break;
+		default:	/* POPT_ARG_INT, POPT_ARG_NONE */
+			*(int *)table[i].arg = sc[i].i;
+			break;
+		}
+	}
 	if (c < -1)
 		snprintf(bad, badlen, "%s: %s", poptBadOption(pc,
 		    POPT_BADOPTION_NOALIAS), poptStrerror(c));
@@ -202,7 +253,12 @@ popt_run(const char *program, struct poptOption *table, int argc,
 		c = -2;
 	}
 	poptFreeContext(pc);
-	return c < -1 ? c : version;
+	for (i = 0; i < n; i++)
+		if ((t[i].argInfo & POPT_ARG_MASK) == POPT_ARG_STRING)
+			free(sc[i].s);
+	free(t);
+	free(sc);
+	return c < -1 ? DP_E_SYNTAX : version;
 }
 
 int
@@ -216,16 +272,24 @@ conf_popt(const char *program, struct poptOption *table, int argc,
 	if ((r = conf_argv(program, argc, argv, &n, &all, &ncfg, why,
 	    whylen)) != 0)
 		return DP_E_SYNTAX;
-	/* the file's lines alone first, so their errors are named as such */
-	if (ncfg > 0 && popt_run(program, table, ncfg + 1, all, bad,
-	    sizeof(bad)) < 0) {
-		snprintf(why, whylen, "%s: %s", config_path(argc, argv,
-		    &required), bad);
+	/* the file's lines alone first, so their errors are named as such;
+	 * into scratch storage, as the full pass sets the real values */
+	if (ncfg > 0 && (r = popt_run(program, table, ncfg + 1, all, bad,
+	    sizeof(bad), 0)) < 0) {
+		if (r == DP_E_SYNTAX)
+			snprintf(why, whylen, "%s: %s", config_path(argc,
+			    argv, &required), bad);
+		else
+			snprintf(why, whylen, "out of memory");
 		conf_free(-1, (char **)(uintptr_t)all);
-		return DP_E_SYNTAX;
+		return r;
 	}
-	r = popt_run(program, table, n, all, bad, sizeof(bad));
+	r = popt_run(program, table, n, all, bad, sizeof(bad), 1);
 	conf_free(-1, (char **)(uintptr_t)all);
+	if (r == DP_E_NOMEM) {
+		snprintf(why, whylen, "out of memory");
+		return r;
+	}
 	if (r < 0) {
 		snprintf(why, whylen, "%s", bad);
 		return DP_E_USAGE;
