@@ -17,11 +17,10 @@ struct buf {
 };
 
 static void
-wipe(volatile char *p, size_t n)
+wipe(char *p, size_t n)
 {
-	/* volatile so the compiler keeps the stores before free() */
-	while (n-- > 0)
-		*p++ = 0;
+	/* explicit_bzero: kept before free(), and as fast as memset */
+	explicit_bzero(p, n);
 }
 
 struct buf *
@@ -53,7 +52,7 @@ grow(struct buf *b, size_t need)
 		return DP_E_NOMEM;
 	if (b->data != NULL) {
 		memcpy(n, b->data, b->len);
-		wipe(b->data, b->cap);
+		wipe(b->data, b->len + 1);
 		free(b->data);
 	}
 	b->data = n;
@@ -149,7 +148,7 @@ void
 buf_reset(struct buf *b)
 {
 	if (b->data != NULL)
-		wipe(b->data, b->cap);
+		wipe(b->data, b->len + 1);	/* past len it is wiped already */
 	b->len = 0;
 }
 
@@ -159,7 +158,7 @@ buf_free(struct buf *b)
 	if (b == NULL)
 		return;
 	if (b->data != NULL) {
-		wipe(b->data, b->cap);
+		wipe(b->data, b->len + 1);
 		free(b->data);
 	}
 	free(b);

@@ -162,9 +162,16 @@ line_end(struct canon_body *cb)
 	cb->wsp = 0;	/* 3.4.4: WSP at the end of a line is removed */
 }
 
+/* Bytes that end a run of plain body bytes: [0] simple, [1] relaxed. */
+static const unsigned char stop[2][256] = {
+	{ ['\r'] = 1, ['\n'] = 1 },
+	{ ['\r'] = 1, ['\n'] = 1, [' '] = 1, ['\t'] = 1 },
+};
+
 int
 canon_body_update(struct canon_body *cb, const char *p, size_t n)
 {
+	const unsigned char *st = stop[cb->c == CANON_RELAXED];
 	const char *end = p + n, *run;
 
 	while (p < end) {
@@ -179,8 +186,7 @@ canon_body_update(struct canon_body *cb, const char *p, size_t n)
 			emit(cb, "\r", 1);
 		}
 		/* the common case: a run of plain bytes */
-		for (run = p; p < end && *p != '\r' && *p != '\n' &&
-		    (cb->c == CANON_SIMPLE || !IS_WSP(*p)); p++)
+		for (run = p; p < end && !st[(unsigned char)*p]; p++)
 			;
 		if (p > run) {
 			start_content(cb);
