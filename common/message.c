@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -404,7 +405,8 @@ message_write(struct message *m, int fd)
 	const char *h = buf_data(m->head);
 	size_t off, i;
 	char *chunk;
-	ssize_t got;
+	ssize_t got = 0;
+	off_t left;
 	int r;
 
 	if ((r = write_all(fd, h, m->prefix)) != 0)
@@ -426,6 +428,22 @@ message_write(struct message *m, int fd)
 		return write_all(fd, buf_data(m->mem), buf_len(m->mem));
 	if (lseek(m->spoolfd, 0, SEEK_SET) == -1)
 		return DP_E_SPOOL;
+	/* the kernel copies the spool file to the output; a pipe or file
+	 * that sendfile() cannot write to takes the read/write loop */
+	for (left = m->bodysize; left > 0; left -= got) {
+		got = sendfile(fd, m->spoolfd, NULL, (size_t)left);
+		if (got == -1 && errno == EINTR) {
+			got = 0;
+			continue;
+		}
+		if (got <= 0)
+			break;
+	}
+	if (left == 0)
+		return 0;
+	if (got == -1 && errno != EINVAL && errno != ENOSYS)
+		return errno == EPIPE ? DP_E_PIPE : errno == ENOSPC ?
+		    DP_E_NOSPACE : DP_E_IO;
 	if ((chunk = malloc(DP_IO_CHUNK)) == NULL)
 		return DP_E_NOMEM;
 	while ((got = read_some(m->spoolfd, chunk, DP_IO_CHUNK)) > 0)
