@@ -31,7 +31,7 @@
 #   --mix N        messages in the mix (default 10000; --quick: 200)
 #   --slow-step N  dkimpy and Mail::DKIM get every Nth mix message only
 #                  (default 10)
-#   --rounds N     interleaved rounds for the ratios (default 9; --quick: 3)
+#   --rounds N     interleaved rounds for the ratios (default 11; --quick: 3)
 #
 # Needs: bash, cc, hyperfine, nsd and ldnsutils (t/dnsserver.sh), perl,
 # Debian's /usr/bin/python3 with python3-dkim (checks; dkimpy rows with
@@ -79,7 +79,7 @@ for v in "$runs" "$mix" "$slow_step" "$rounds"; do
 	esac
 done
 [ -n "$mix" ] || { [ $quick = 1 ] && mix=200 || mix=10000; }
-[ -n "$rounds" ] || { [ $quick = 1 ] && rounds=3 || rounds=9; }
+[ -n "$rounds" ] || { [ $quick = 1 ] && rounds=3 || rounds=11; }
 build=$(cd "$build" && pwd)
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -427,7 +427,7 @@ done
 # posix_spawn with the message as stdin, nothing in between; the first
 # $rw runs of each are warmup and left out. One ratio of medians per round.
 if [ -n "$drv" ]; then
-	rr=$([ $quick = 1 ] && echo 10 || echo 30)
+	rr=$([ $quick = 1 ] && echo 10 || echo 40)
 	[ -z "$runs" ] || rr=$runs
 	rw=3
 	mkdir -p "$W/raw/ratio"

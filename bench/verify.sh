@@ -109,6 +109,10 @@ rm -rf "$W/ks" "$W/raw" "$W/bin" "$W/signed" "$W/batch"
 mkdir -p "$W/raw" "$W/bin" "$W/msgs" "$W/signed"
 # Time a snapshot, so that a rebuild during the run cannot change it.
 cp "$verify" "$sign" "$keys" "$W/bin/"
+# the tree as it is now, for the report
+commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo "no commit")
+dirty=$(git -C "$top" status --porcelain 2>/dev/null | grep -v '^??' | head -1 || true)
+[ -z "$dirty" ] || commit="$commit (with uncommitted changes)"
 verify=$W/bin/dkimpipe-verify sign=$W/bin/dkimpipe-sign keys=$W/bin/dkimpipe-keys
 results=$W/raw/results.tsv batch_results=$W/raw/batch.tsv
 : > "$results"
@@ -420,9 +424,6 @@ version_of() { "$@" 2>&1 | head -1; }
 pkgver() { dpkg-query -W -f '${Package} ${Version}' "$1" 2>/dev/null || echo "$1 ?"; }
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 [ -n "$cpu" ] || cpu=$(uname -m)
-commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo "no commit")
-dirty=$(git -C "$top" status --porcelain 2>/dev/null | grep -v '^??' | head -1 || true)
-[ -z "$dirty" ] || commit="$commit (with uncommitted changes)"
 cflags=$(sed -n 's/^CFLAGS = //p' "$build/Makefile" 2>/dev/null | head -1)
 ccname=$(sed -n 's/^CC = //p' "$build/Makefile" 2>/dev/null | head -1)
 shorten() { sed "s#$W#\$W#g; s#$here/#bench/#g; s#$py #python3 #g"; }

@@ -25,6 +25,9 @@ struct vsig {
 	struct sig_result	 res;
 	int			 decided;
 	struct hash		*bh;
+	struct vsig		*same;	/* hashes the body like this one */
+	unsigned char		 digest[64];
+	size_t			 dlen;
 	struct canon_body	*cb;
 	struct dns_txt		 key;
 };
@@ -80,7 +83,7 @@ verify_begin(struct message *m, struct dns *dns, const struct verify_opts *o,
 	struct vsig *v;
 	const char *why;
 	char name[600];
-	size_t i, n = 0;
+	size_t i, k, n = 0;
 	int64_t now;
 	int r, froms = count_from(m);
 
@@ -139,13 +142,23 @@ verify_begin(struct message *m, struct dns *dns, const struct verify_opts *o,
 			    "future");
 			continue;
 		}
-		if ((r = hash_new(v->sig.alg, &v->bh)) != 0 ||
-		    (v->cb = malloc(sizeof(*v->cb))) == NULL) {
+		/* signatures with the same body canonicalization, l= and
+		 * hash (an RSA and an Ed25519 one by one signer) share it */
+		for (k = 0; k + 1 < c->n && v->same == NULL; k++)
+			if (c->v[k].cb != NULL && c->v[k].sig.bc == v->sig.bc &&
+			    c->v[k].sig.has_l == v->sig.has_l &&
+			    c->v[k].sig.l == v->sig.l &&
+			    (c->v[k].sig.alg == SIG_RSA_SHA1) ==
+			    (v->sig.alg == SIG_RSA_SHA1))
+				v->same = &c->v[k];
+		if (v->same == NULL && ((r = hash_new(v->sig.alg, &v->bh)) != 0 ||
+		    (v->cb = malloc(sizeof(*v->cb))) == NULL)) {
 			verify_free(c);
 			return r != 0 ? r : DP_E_NOMEM;
 		}
-		canon_body_init(v->cb, v->sig.bc, v->sig.has_l ? v->sig.l :
-		    UINT64_MAX, hash_update, v->bh);
+		if (v->same == NULL)
+			canon_body_init(v->cb, v->sig.bc, v->sig.has_l ?
+			    v->sig.l : UINT64_MAX, hash_update, v->bh);
 		snprintf(name, sizeof(name), "%s._domainkey.%s", v->sig.s,
 		    v->sig.d);
 		if ((r = dns_txt_submit(dns, name, &v->key)) != 0) {
@@ -226,9 +239,13 @@ finish_one(struct verify_ctx *c, struct vsig *v, struct message *m,
 	struct dkim_key k;
 	const char *why = "no key record at the name";
 	size_t i, dlen;
+	uint64_t total;
 	int parsed = 0, passed = 0;
 
-	dlen = hash_final(v->bh, digest);
+	/* the body hash: our own, or the signature we share it with */
+	memcpy(digest, v->same != NULL ? v->same->digest : v->digest,
+	    sizeof(digest));
+	dlen = v->same != NULL ? v->same->dlen : v->dlen;
 	v->res.sec = v->key.sec;
 	/* a validating resolver would answer SERVFAIL: try again later;
 	 * this also covers a bogus "no such name" */
@@ -283,12 +300,13 @@ finish_one(struct verify_ctx *c, struct vsig *v, struct message *m,
 	}
 	if (!passed)
 		return;
-	if (v->sig.has_l && v->cb->total > v->sig.l && !c->o.allow_partial) {
+	total = (v->same != NULL ? v->same : v)->cb->total;
+	if (v->sig.has_l && total > v->sig.l && !c->o.allow_partial) {
 		decide(v, DKIM_POLICY, "l= leaves %llu body octets unsigned",
-		    (unsigned long long)(v->cb->total - v->sig.l));
+		    (unsigned long long)(total - v->sig.l));
 		return;
 	}
-	if (v->sig.has_l && v->cb->total < v->sig.l) {
+	if (v->sig.has_l && total < v->sig.l) {
 		decide(v, DKIM_FAIL, "body shorter than l=");
 		return;
 	}
@@ -308,9 +326,11 @@ verify_end(struct verify_ctx *c, struct message *m)
 	int r;
 
 	for (i = 0; i < c->n; i++) {
-		if (c->v[i].cb != NULL &&
-		    (r = canon_body_final(c->v[i].cb)) != 0)
-			return r;
+		if (c->v[i].cb != NULL) {
+			if ((r = canon_body_final(c->v[i].cb)) != 0)
+				return r;
+			c->v[i].dlen = hash_final(c->v[i].bh, c->v[i].digest);
+		}
 		if (c->v[i].key.dns != NULL)
 			d = c->v[i].key.dns;
 	}
