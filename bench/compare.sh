@@ -393,10 +393,10 @@ warm_for() { # CLASS SIZE
 	fi
 }
 
-# hf NAME WARM RUNS LABEL CMD [LABEL CMD ...]: hyperfine, rows of
-# "label median p25 p75 cpu runs" on stdout. CMD is "seqrun -i MESSAGE
-# COMMAND...", run without a shell (-N): hyperfine's subtraction of a
-# shell's start-up time is too noisy on a busy machine.
+# hf NAME WARM RUNS LABEL CMD: one hyperfine run into $W/raw/hf/NAME.json.
+# CMD is "seqrun -i MESSAGE COMMAND...", run without a shell (-N):
+# hyperfine's subtraction of a shell's start-up time is too noisy on a
+# busy machine.
 hf() {
 	name=$1 w=$2 r=$3
 	shift 3
@@ -404,18 +404,31 @@ hf() {
 		--export-json "$W/raw/hf/$name.json" "$@"
 	"$@" > "$W/raw/hf/$name.log" 2>&1 ||
 		die "hyperfine failed, see $W/raw/hf/$name.log: $(tail -3 "$W/raw/hf/$name.log")"
-	helper hf "$W/raw/hf/$name.json"
 }
 
+# Per size, the runs of each command are spread over $size_rounds rounds
+# that go through all the commands in turn (the first with the full
+# warmup, the others with one warmup run each), then pooled: a burst of
+# load from elsewhere hits every command alike, not one block of runs.
+size_rounds=$([ $quick = 1 ] && echo 1 || echo 5)
 for n in $size_names; do
-	say "timing $n"
+	k=1
+	while [ $k -le "$size_rounds" ]; do
+		say "timing $n, round $k of $size_rounds"
+		while IFS='|' read -r op impl class check cmd; do
+			in=$(input_for "$op" "$n")
+			r=$(runs_for "$class" "$n") w=$(warm_for "$class" "$n")
+			r=$(( (r + size_rounds - 1) / size_rounds ))
+			[ $k = 1 ] || w=1
+			hf "$(slug "$op-$impl-$n")-$k" "$w" "$r" --command-name "$impl" "$seqrun -i $in $cmd"
+		done <<EOF
+$cmds
+EOF
+		k=$((k + 1))
+	done
 	while IFS='|' read -r op impl class check cmd; do
-		in=$(input_for "$op" "$n")
-		hf "$(slug "$op-$impl-$n")" "$(warm_for "$class" "$n")" "$(runs_for "$class" "$n")" \
-			--command-name "$impl" "$seqrun -i $in $cmd" |
-		while IFS="$(printf '\t')" read -r label med p25 p75 cpu nr; do
-			printf 'time\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$op" "$impl" "$n" "$med" "$p25" "$p75" "$cpu" "$nr"
-		done >> "$results"
+		printf 'time\t%s\t%s\t%s\t%s\n' "$op" "$impl" "$n" \
+			"$(helper hf-pool "$W"/raw/hf/"$(slug "$op-$impl-$n")"-*.json)" >> "$results"
 	done <<EOF
 $cmds
 EOF
@@ -604,7 +617,8 @@ report() {
 		echo
 	fi
 	echo "Median wall time per message, ms [p25-p75]; hyperfine -N (no shell) timing \"seqrun -i MESSAGE COMMAND\","
-	echo "one process per message (the seqrun exec is in every row: see cat); runs per size:"
+	echo "one process per message (the seqrun exec is in every row: see cat); the runs spread over $size_rounds round(s)"
+	echo "through all commands, pooled; runs per size:"
 	echo "fast $(runs_for fast 2KB) ($(warm_for fast 2KB) warmup)$(case $size_names in *20MB*) echo ", 20MB $(runs_for fast 20MB)" ;; esac); dkimpy and Mail::DKIM $(runs_for slow 2KB)$(case $size_names in *20MB*) echo ", 20MB $(runs_for slow 20MB)" ;; esac). Last column: MB/s"
 	echo "from the last two sizes (the slope: start-up cancels out)."
 	for op in floor sign-rsa sign-ed25519 verify-rsa verify-ed25519; do

@@ -270,6 +270,21 @@ def quartiles(xs):
     return q[0], statistics.median(xs), q[2]
 
 
+def cmd_hf_pool(*json_paths):
+    """hf-pool JSON...: one command's runs from several hyperfine JSON
+    files, pooled -> "median<TAB>p25<TAB>p75<TAB>cpu<TAB>runs", ms; cpu:
+    mean user+system over all runs."""
+    times, cpu = [], 0.0
+    for p in json_paths:
+        for r in json.load(open(p))["results"]:
+            times += [t * 1000.0 for t in r["times"]]
+            cpu += (r.get("user", 0.0) + r.get("system", 0.0)) * 1000.0 \
+                * len(r["times"])
+    p25, med, p75 = quartiles(times)
+    print("%.3f\t%.3f\t%.3f\t%.3f\t%d" % (med, p25, p75, cpu / len(times),
+                                         len(times)))
+
+
 def cmd_hf(json_path):
     """hf JSON: per command "name<TAB>median<TAB>p25<TAB>p75<TAB>cpu<TAB>
     runs", ms; cpu = mean user+system (hyperfine's, shell subtracted)."""
@@ -566,6 +581,7 @@ def main(argv):
         "check-many": cmd_check_many,
         "count": cmd_count,
         "hf": cmd_hf,
+        "hf-pool": cmd_hf_pool,
         "times": cmd_times,
         "times-stats": cmd_times_stats,
         "ratio-table": cmd_ratio_table,
