@@ -540,7 +540,7 @@ if [ -n "$gnutime" ]; then
 			in=$(input_for "$op" "$n")
 			"$gnutime" -f '%e %M' -o "$f" sh -c "exec $cmd" < "$in" > /dev/null 2> "$f.err" ||
 				die "$impl ($op) failed on ${in##*/}: $(head -3 "$f.err")"
-			read -r el kb < "$f"
+			read -r _ kb < "$f"
 			printf 'rss\t%s\t%s\t%s\t%s\n' "$op" "$impl" "$n" "$kb" >> "$results"
 		done <<EOF
 $cmds
