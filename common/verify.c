@@ -186,8 +186,7 @@ verify_body(void *arg, const char *p, size_t n)
 
 /* Check v against one parsed key; 1 when it passes. */
 static int
-check_key(struct vsig *v, const struct dkim_key *k, const struct message *m,
-    struct buf *data)
+check_key(struct vsig *v, const struct dkim_key *k, const struct buf *data)
 {
 	const char *at;
 
@@ -227,7 +226,6 @@ check_key(struct vsig *v, const struct dkim_key *k, const struct message *m,
 		decide(v, DKIM_FAIL, "signature did not verify");
 		return 0;
 	}
-	(void)m;
 	return 1;
 }
 
@@ -235,17 +233,15 @@ static void
 finish_one(struct verify_ctx *c, struct vsig *v, struct message *m,
     struct buf *data)
 {
-	unsigned char digest[64];
+	const struct vsig *body;
 	struct dkim_key k;
 	const char *why = "no key record at the name";
-	size_t i, dlen;
+	size_t i;
 	uint64_t total;
 	int parsed = 0, passed = 0;
 
 	/* the body hash: our own, or the signature we share it with */
-	memcpy(digest, v->same != NULL ? v->same->digest : v->digest,
-	    sizeof(digest));
-	dlen = v->same != NULL ? v->same->dlen : v->dlen;
+	body = v->same != NULL ? v->same : v;
 	v->res.sec = v->key.sec;
 	/* a validating resolver would answer SERVFAIL: try again later;
 	 * this also covers a bogus "no such name" */
@@ -269,7 +265,8 @@ finish_one(struct verify_ctx *c, struct vsig *v, struct message *m,
 	}
 	v->res.looked_up = 1;
 	/* body hash first: it costs no public-key operation */
-	if (dlen != v->sig.bhlen || memcmp(digest, v->sig.bh, dlen) != 0) {
+	if (body->dlen != v->sig.bhlen ||
+	    memcmp(body->digest, v->sig.bh, body->dlen) != 0) {
 		decide(v, DKIM_FAIL, "body hash did not verify");
 		/* still report the key size below */
 	}
@@ -291,7 +288,7 @@ finish_one(struct verify_ctx *c, struct vsig *v, struct message *m,
 			continue;
 		}
 		v->decided = 0;
-		passed = check_key(v, &k, m, data);
+		passed = check_key(v, &k, data);
 		pubkey_free(k.pub);
 	}
 	if (!parsed) {
@@ -300,7 +297,7 @@ finish_one(struct verify_ctx *c, struct vsig *v, struct message *m,
 	}
 	if (!passed)
 		return;
-	total = (v->same != NULL ? v->same : v)->cb->total;
+	total = body->cb->total;
 	if (v->sig.has_l && total > v->sig.l && !c->o.allow_partial) {
 		decide(v, DKIM_POLICY, "l= leaves %llu body octets unsigned",
 		    (unsigned long long)(total - v->sig.l));
