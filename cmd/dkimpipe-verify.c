@@ -12,6 +12,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "arc.h"
 #include "authres.h"
 #include "buf.h"
 #include "filter.h"
@@ -31,8 +32,26 @@ struct cli {
 	char	*authserv_id, *resolver_conf, *trust_anchor, *resolver;
 	char	*dnssec, *timeout, *reject, *require_domain, *log;
 	char	*bad_input, *now, *spool_dir, *config, *reject_code;
-	int	 max_sigs, skew, allow_partial, tempfail;
+	char	*client_ip;
+	int	 max_sigs, skew, allow_partial, tempfail, no_arc;
 };
+
+/* The verifiers that read the body: DKIM's and ARC's. */
+struct sinks {
+	struct verify_ctx	*vc;
+	struct arc_ctx		*ac;
+};
+
+static int
+both_body(void *arg, const char *p, size_t n)
+{
+	struct sinks *k = arg;
+	int r;
+
+	if ((r = verify_body(k->vc, p, n)) != 0)
+		return r;
+	return arc_body(k->ac, p, n);
+}
 
 static long
 parse_ms(const char *s)
@@ -84,6 +103,10 @@ opts_parse(int argc, const char **argv, struct cli *o, struct verify_opts *vo,
 		    "signature", "DOMAINS" },
 		{ "reject-code", 0, POPT_ARG_STRING, &o->reject_code, 0,
 		    "exit code for a rejection: 77 (default) or 65", "CODE" },
+		{ "client-ip", 0, POPT_ARG_STRING, &o->client_ip, 0,
+		    "the SMTP client's address, for smtp.remote-ip", "IP" },
+		{ "no-arc", 0, POPT_ARG_NONE, &o->no_arc, 0,
+		    "do not validate ARC chains (no arc= result)", NULL },
 		{ "tempfail-on-dns", 0, POPT_ARG_NONE, &o->tempfail, 0,
 		    "exit 75 when every result is temperror", NULL },
 		{ "bad-input", 0, POPT_ARG_STRING, &o->bad_input, 0,
@@ -135,6 +158,10 @@ opts_parse(int argc, const char **argv, struct cli *o, struct verify_opts *vo,
 	if (o->reject_code != NULL && strcmp(o->reject_code, "77") != 0 &&
 	    strcmp(o->reject_code, "65") != 0)
 		log_fatal(EX_USAGE, "--reject-code: want 77 or 65");
+	if (o->client_ip != NULL && (o->client_ip[0] == '\0' ||
+	    strlen(o->client_ip) > 64 || strspn(o->client_ip,
+	    "0123456789abcdefABCDEF.:") != strlen(o->client_ip)))
+		log_fatal(EX_USAGE, "--client-ip: want an IPv4 or IPv6 address");
 	if (o->bad_input != NULL && strcmp(o->bad_input, "pass") != 0 &&
 	    strcmp(o->bad_input, "refuse") != 0)
 		log_fatal(EX_USAGE, "--bad-input: want pass or refuse");
@@ -205,6 +232,9 @@ main(int argc, const char **argv)
 	struct dns *dns = NULL;
 	struct message *m;
 	struct verify_ctx *vc;
+	struct arc_ctx *ac = NULL;
+	struct arc_info ai;
+	struct sinks sk;
 	struct buf *ar;
 	char why[512];
 	const char *rej;
@@ -226,18 +256,28 @@ main(int argc, const char **argv)
 			log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
 		log_warn("not verified: %s", message_bad(m));
 		/* say so downstream: a policy check must not see nothing */
+		/* no fields at all: surely no chain; else one we cannot
+		 * check */
+		memset(&ai, 0, sizeof(ai));
+		ai.r = message_nfields(m) == 0 ? ARC_NONE : ARC_FAIL;
+		snprintf(ai.reason, sizeof(ai.reason), "message not parsed");
 		if ((ar = buf_new(DP_MAX_HEADER_BYTES)) == NULL ||
 		    (r = authres_unparsed(ar, o.authserv_id,
 		    message_bad(m))) != 0 ||
+		    (!o.no_arc && (r = authres_arc(ar, &ai, NULL)) != 0) ||
+		    (r = authres_end(ar)) != 0 ||
 		    (r = message_add_header(m, buf_data(ar), buf_len(ar))) != 0)
 			log_fatal(EX_TEMPFAIL, "writing results: %s",
 			    dp_strerror(r));
 		buf_free(ar);
 		filter_deliver(m);
 	}
-	/* only a message with signatures needs a resolver */
+	/* only a message with signatures or seals needs a resolver */
 	for (i = 0, n = 0; i < message_nfields(m); i++)
-		n += hfield_is(message_field(m, i), "dkim-signature");
+		n += hfield_is(message_field(m, i), "dkim-signature") ||
+		    (!o.no_arc && (hfield_is(message_field(m, i),
+		    "arc-seal") || hfield_is(message_field(m, i),
+		    "arc-message-signature")));
 	if (n > 0) {
 		if ((r = dns_new(&dopts, &dns, why, sizeof(why))) != 0)
 			log_fatal(EX_TEMPFAIL, "resolver %s: %s",
@@ -245,20 +285,27 @@ main(int argc, const char **argv)
 			    "(default)", why);
 		dns_set_budget(dns, budget);
 	}
-	if ((r = verify_begin(m, dns, &vo, &vc)) != 0)
+	if ((r = verify_begin(m, dns, &vo, &vc)) != 0 ||
+	    (!o.no_arc && (r = arc_begin(m, dns, &vo, &ac)) != 0))
 		log_fatal(EX_TEMPFAIL, "verifying: %s", dp_strerror(r));
-	if ((r = message_read_body(m, STDIN_FILENO, verify_body, vc)) != 0)
+	sk.vc = vc;
+	sk.ac = ac;
+	if ((r = message_read_body(m, STDIN_FILENO, ac != NULL ? both_body :
+	    verify_body, ac != NULL ? (void *)&sk : (void *)vc)) != 0)
 		log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
-	if ((r = verify_end(vc, m)) != 0)
+	if ((r = verify_end(vc, m)) != 0 ||
+	    (ac != NULL && (r = arc_end(ac, m)) != 0))
 		log_fatal(EX_TEMPFAIL, "verifying: %s", dp_strerror(r));
 	n = verify_count(vc);
 	for (i = 0, temp = n > 0; i < n; i++) {
 		res[i] = verify_result(vc, i);
 		temp &= res[i]->r == DKIM_TEMPERROR;
 	}
+	if (ac != NULL && arc_info(ac)->r != ARC_NONE)
+		temp = (n == 0 || temp) && arc_info(ac)->temp;
 	if (o.tempfail && temp)
 		log_fatal(EX_TEMPFAIL, "every signature: temporary error "
-		    "(%s)", res[0]->reason);
+		    "(%s)", n > 0 ? res[0]->reason : arc_info(ac)->reason);
 	if ((rej = rejection(&o, vc, why, sizeof(why))) != NULL)
 		log_fatal(o.reject_code != NULL &&
 		    strcmp(o.reject_code, "65") == 0 ? EX_DATAERR : EX_NOPERM,
@@ -268,10 +315,15 @@ main(int argc, const char **argv)
 		if (authres_is_ours(message_field(m, i), o.authserv_id))
 			message_drop_field(m, i);
 	if ((ar = buf_new(DP_MAX_HEADER_BYTES)) == NULL ||
-	    (r = authres_build(ar, o.authserv_id, res, n)) != 0 ||
+	    (r = authres_begin(ar, o.authserv_id)) != 0 ||
+	    (r = authres_dkim(ar, res, n)) != 0 ||
+	    (ac != NULL && (r = authres_arc(ar, arc_info(ac),
+	    o.client_ip)) != 0) ||
+	    (r = authres_end(ar)) != 0 ||
 	    (r = message_add_header(m, buf_data(ar), buf_len(ar))) != 0)
 		log_fatal(EX_TEMPFAIL, "writing results: %s", dp_strerror(r));
 	buf_free(ar);
+	arc_free(ac);
 	verify_free(vc);
 	dns_free(dns);
 	filter_deliver(m);

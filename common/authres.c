@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "arc.h"
 #include "authres.h"
 #include "buf.h"
 #include "dns.h"
@@ -59,18 +60,66 @@ add_comment_text(struct buf *b, const char *s)
 }
 
 int
-authres_build(struct buf *b, const char *id, const struct sig_result *const *res,
-    size_t n)
+authres_begin(struct buf *b, const char *id)
+{
+	int r;
+
+	if ((r = buf_adds(b, "Authentication-Results: ")) != 0)
+		return r;
+	return add_value(b, id, 0);
+}
+
+int
+authres_end(struct buf *b)
+{
+	return buf_adds(b, "\r\n");
+}
+
+int
+authres_arc(struct buf *b, const struct arc_info *a, const char *remote_ip)
+{
+	int r;
+
+	if ((r = buf_printf(b, ";\r\n\tarc=%s", arc_result_name(a->r))) != 0)
+		return r;
+	if (a->r == ARC_NONE)
+		return 0;
+	if ((r = buf_adds(b, " (")) != 0)
+		return r;
+	if (a->reason[0] != '\0') {
+		if ((r = add_comment_text(b, a->reason)) != 0 ||
+		    (r = buf_adds(b, ", ")) != 0)
+			return r;
+	}
+	if ((r = buf_printf(b, "%u set%s", a->n, a->n == 1 ? "" : "s")) != 0)
+		return r;
+	if (a->sealer[0] != '\0' && ((r = buf_adds(b, ", sealed by ")) != 0 ||
+	    (r = add_comment_text(b, a->sealer)) != 0))
+		return r;
+	if (a->r == ARC_PASS && (r = buf_printf(b, ", DNSSEC %s",
+	    dnssec_name(a->sec))) != 0)
+		return r;
+	if ((r = buf_addc(b, ')')) != 0)
+		return r;
+	if (a->r == ARC_PASS && (r = buf_printf(b,
+	    "\r\n\theader.oldest-pass=%u", a->oldest_pass)) != 0)
+		return r;
+	if (remote_ip != NULL && remote_ip[0] != '\0' &&
+	    ((r = buf_adds(b, a->r == ARC_PASS ? " smtp.remote-ip=" :
+	    "\r\n\tsmtp.remote-ip=")) != 0 || (r = add_value(b, remote_ip, 0)) != 0))
+		return r;
+	return 0;
+}
+
+int
+authres_dkim(struct buf *b, const struct sig_result *const *res, size_t n)
 {
 	const struct sig_result *s;
 	size_t i;
-	int r;
+	int r = 0;
 
-	if ((r = buf_adds(b, "Authentication-Results: ")) != 0 ||
-	    (r = add_value(b, id, 0)) != 0)
-		return r;
 	if (n == 0)
-		return buf_adds(b, ";\r\n\tdkim=none\r\n");
+		return buf_adds(b, ";\r\n\tdkim=none");
 	for (i = 0; i < n && r == 0; i++) {
 		s = res[i];
 		r = buf_printf(b, ";\r\n\tdkim=%s", dkim_result_name(s->r));
@@ -112,7 +161,7 @@ authres_build(struct buf *b, const char *id, const struct sig_result *const *res
 				r = add_value(b, s->b8, 0);
 		}
 	}
-	return r != 0 ? r : buf_adds(b, "\r\n");
+	return r;
 }
 
 int
@@ -125,7 +174,7 @@ authres_unparsed(struct buf *b, const char *id, const char *why)
 	    (r = buf_adds(b, ";\r\n\tdkim=permerror (message not parsed: ")) !=
 	    0 || (r = add_comment_text(b, why)) != 0)
 		return r;
-	return buf_adds(b, ")\r\n");
+	return buf_addc(b, ')');
 }
 
 int

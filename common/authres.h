@@ -7,15 +7,21 @@
 struct buf;
 struct hfield;
 struct sig_result;
+struct arc_info;
 
 /*
- * Append "Authentication-Results: ID;\r\n\tdkim=... ;..." with CRLF folds
- * and a final CRLF: one dkim= per result, "dkim=none" when n is 0.
- * Comments never contain ';' (some parsers split on it).
+ * Our Authentication-Results field, in pieces: begin ("Authentication-
+ * Results: ID"), then ";\r\n\tmethod=..." per method, then end (the
+ * final CRLF). Comments never contain ';' (some parsers split on it).
  */
-int	authres_build(struct buf *out, const char *authserv_id,
-	    const struct sig_result *const *res, size_t n);
-/* "...: ID;\r\n\tdkim=permerror (message not parsed: why)\r\n" */
+int	authres_begin(struct buf *out, const char *authserv_id);
+int	authres_dkim(struct buf *out, const struct sig_result *const *res,
+	    size_t n);
+/* arc=... (RFC 8617 10.1: header.oldest-pass, smtp.remote-ip if known) */
+int	authres_arc(struct buf *out, const struct arc_info *,
+	    const char *remote_ip);
+int	authres_end(struct buf *out);
+/* "...: ID;\r\n\tdkim=permerror (message not parsed: why)", no end */
 int	authres_unparsed(struct buf *out, const char *authserv_id,
 	    const char *why);
 /* 1 when field f is an Authentication-Results with our authserv-id. */

@@ -68,6 +68,7 @@ struct dkim_sig {
 	uint64_t	 l;
 	int64_t		 t, x;
 	char		 b8[9];		/* first 8 chars of b=, for A-R */
+	unsigned	 inst;		/* ARC-Message-Signature i= */
 };
 
 /*
@@ -79,5 +80,29 @@ struct dkim_sig {
 int	dkim_sig_parse(const char *value, size_t n, struct dkim_sig *,
 	    const char **why);
 void	dkim_sig_clear(struct dkim_sig *);
+/*
+ * An ARC-Message-Signature (RFC 8617 4.1.2): as a DKIM-Signature but
+ * without v=, with i= the instance (sig->inst), From not required in h=
+ * and ARC-Seal refused there. Same contract as dkim_sig_parse().
+ */
+int	dkim_ams_parse(const char *value, size_t n, struct dkim_sig *,
+	    const char **why);
+
+/* An ARC-Seal (RFC 8617 4.1.3). */
+enum arc_cv { CV_NONE, CV_PASS, CV_FAIL };
+struct arc_seal {
+	unsigned	 inst;
+	enum sig_alg	 alg;
+	enum arc_cv	 cv;
+	char		 d[256], s[256];
+	unsigned char	 b[1024];
+	size_t		 blen;
+	int		 has_t;
+	int64_t		 t;
+	char		 b8[9];
+};
+/* 0, or DP_E_SYNTAX with *why; h= present is an error (4.1.3). */
+int	dkim_seal_parse(const char *value, size_t n, struct arc_seal *,
+	    const char **why);
 
 #endif

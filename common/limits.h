@@ -45,6 +45,8 @@
 #define DP_DEFAULT_MAX_SIGS	8
 /* Signatures ever considered (the parse itself is bounded too). */
 #define DP_MAX_SIGS		64
+/* ARC sets in a chain (RFC 8617 4.2.1: i= is 1 to 50). */
+#define DP_ARC_MAX_INSTANCES	50
 /* Per-message DNS time budget by default, milliseconds. */
 #define DP_DEFAULT_BUDGET_MS	5000
 /* Clock skew allowed for t= and x=, seconds. */

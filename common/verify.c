@@ -184,49 +184,118 @@ verify_body(void *arg, const char *p, size_t n)
 	return 0;
 }
 
-/* Check v against one parsed key; 1 when it passes. */
+static void
+judge(struct sig_result *res, enum dkim_result r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+judge(struct sig_result *res, enum dkim_result r, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->r = r;
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* One parsed key against the signature; 1 when it passes. */
 static int
-check_key(struct vsig *v, const struct dkim_key *k, const struct buf *data)
+check_key(const struct sigcheck *sc, const struct dkim_key *k,
+    struct sig_result *res)
 {
 	const char *at;
 
-	v->res.bits = k->bits;
-	v->res.testing = k->testing;
+	res->bits = k->bits;
+	res->testing = k->testing;
 	if (k->revoked) {
-		decide(v, DKIM_PERMERROR, "key revoked");
+		judge(res, DKIM_PERMERROR, "key revoked");
 		return 0;
 	}
-	if ((v->sig.alg == SIG_ED25519_SHA256) != (k->alg == KEY_ED25519)) {
-		decide(v, DKIM_PERMERROR, "key type does not match a=");
+	if ((sc->alg == SIG_ED25519_SHA256) != (k->alg == KEY_ED25519)) {
+		judge(res, DKIM_PERMERROR, "key type does not match a=");
 		return 0;
 	}
 	if (!k->sha256) {
-		decide(v, DKIM_PERMERROR, "key h= does not allow sha256");
+		judge(res, DKIM_PERMERROR, "key h= does not allow sha256");
 		return 0;
 	}
 	if (k->alg == KEY_RSA && k->bits < DP_RSA_MIN_BITS) {
-		decide(v, DKIM_PERMERROR, "%u-bit RSA key is under the "
+		judge(res, DKIM_PERMERROR, "%u-bit RSA key is under the "
 		    "RFC 8301 minimum", k->bits);
 		return 0;
 	}
 	if (k->alg == KEY_RSA && k->bits > DP_RSA_MAX_BITS) {
-		decide(v, DKIM_PERMERROR, "%u-bit RSA key is too long",
+		judge(res, DKIM_PERMERROR, "%u-bit RSA key is too long",
 		    k->bits);
 		return 0;
 	}
-	if (k->strict && v->sig.i[0] != '\0' &&
-	    ((at = strrchr(v->sig.i, '@')) == NULL ||
-	    strcasecmp(at + 1, v->sig.d) != 0)) {
-		decide(v, DKIM_PERMERROR, "key is strict, t=s, and i= is "
+	if (k->strict && sc->i != NULL && sc->i[0] != '\0' &&
+	    ((at = strrchr(sc->i, '@')) == NULL ||
+	    strcasecmp(at + 1, sc->d) != 0)) {
+		judge(res, DKIM_PERMERROR, "key is strict, t=s, and i= is "
 		    "a subdomain");
 		return 0;
 	}
-	if (pubkey_verify(k->pub, v->sig.alg, buf_data(data), buf_len(data),
-	    v->sig.b, v->sig.blen) != 0) {
-		decide(v, DKIM_FAIL, "signature did not verify");
+	if (pubkey_verify(k->pub, sc->alg, sc->data, sc->datalen, sc->b,
+	    sc->blen) != 0) {
+		judge(res, DKIM_FAIL, "signature did not verify");
 		return 0;
 	}
 	return 1;
+}
+
+void
+verify_signature(const struct sigcheck *sc, struct sig_result *res)
+{
+	const struct dns_txt *key = sc->key;
+	struct dkim_key k;
+	const char *why = "no key record at the name";
+	size_t i;
+	int parsed = 0, passed = 0;
+
+	res->sec = key->sec;
+	/* a validating resolver would answer SERVFAIL: try again later;
+	 * this also covers a bogus "no such name" */
+	if (key->sec == DNSSEC_BOGUS) {
+		judge(res, DKIM_TEMPERROR, "DNSSEC bogus key record: %s",
+		    key->why);
+		return;
+	}
+	switch (key->status) {
+	case DNS_OK:
+		break;
+	case DNS_NXDOMAIN:
+	case DNS_NODATA:
+		judge(res, DKIM_PERMERROR, "no key for signature");
+		return;
+	case DNS_REFUSED:
+	case DNS_TEMP:
+	case DNS_PENDING:
+		judge(res, DKIM_TEMPERROR, "key lookup: %s", key->why);
+		return;
+	}
+	res->looked_up = 1;
+	/* 6.1.2: several TXT records: try each that is a DKIM key */
+	for (i = 0; i < key->nrec && !passed; i++) {
+		if (keyrec_parse(buf_data(key->rec[i]), buf_len(key->rec[i]),
+		    &k, &why) != 0)
+			continue;
+		parsed = 1;
+		if (sc->bodyfail) {
+			res->bits = k.bits;	/* reported all the same */
+			pubkey_free(k.pub);
+			continue;
+		}
+		passed = check_key(sc, &k, res);
+		pubkey_free(k.pub);
+	}
+	if (!parsed)
+		judge(res, DKIM_PERMERROR, "%s", why);
+	else if (sc->bodyfail)
+		judge(res, DKIM_FAIL, "body hash did not verify");
+	else if (passed)
+		judge(res, DKIM_PASS, "%s", "");
 }
 
 static void
@@ -234,68 +303,32 @@ finish_one(struct verify_ctx *c, struct vsig *v, struct message *m,
     struct buf *data)
 {
 	const struct vsig *body;
-	struct dkim_key k;
-	const char *why = "no key record at the name";
-	size_t i;
+	struct sigcheck sc;
 	uint64_t total;
-	int parsed = 0, passed = 0;
 
 	/* the body hash: our own, or the signature we share it with */
 	body = v->same != NULL ? v->same : v;
-	v->res.sec = v->key.sec;
-	/* a validating resolver would answer SERVFAIL: try again later;
-	 * this also covers a bogus "no such name" */
-	if (v->key.sec == DNSSEC_BOGUS) {
-		decide(v, DKIM_TEMPERROR, "DNSSEC bogus key record: %s",
-		    v->key.why);
-		return;
-	}
-	switch (v->key.status) {
-	case DNS_OK:
-		break;
-	case DNS_NXDOMAIN:
-	case DNS_NODATA:
-		decide(v, DKIM_PERMERROR, "no key for signature");
-		return;
-	case DNS_REFUSED:
-	case DNS_TEMP:
-	case DNS_PENDING:
-		decide(v, DKIM_TEMPERROR, "key lookup: %s", v->key.why);
-		return;
-	}
-	v->res.looked_up = 1;
-	/* body hash first: it costs no public-key operation */
-	if (body->dlen != v->sig.bhlen ||
-	    memcmp(body->digest, v->sig.bh, body->dlen) != 0) {
-		decide(v, DKIM_FAIL, "body hash did not verify");
-		/* still report the key size below */
-	}
 	buf_reset(data);
 	if (dkim_header_data(data, m, v->sig.hc, v->sig.h, v->sig.nh,
 	    v->f->raw, v->f->rawlen) != 0) {
 		decide(v, DKIM_TEMPERROR, "header data too large");
 		return;
 	}
-	/* 6.1.2: several TXT records: try each that is a DKIM key */
-	for (i = 0; i < v->key.nrec && !passed; i++) {
-		if (keyrec_parse(buf_data(v->key.rec[i]),
-		    buf_len(v->key.rec[i]), &k, &why) != 0)
-			continue;
-		parsed = 1;
-		if (v->decided && v->res.r == DKIM_FAIL) {
-			v->res.bits = k.bits;	/* body hash already failed */
-			pubkey_free(k.pub);
-			continue;
-		}
-		v->decided = 0;
-		passed = check_key(v, &k, data);
-		pubkey_free(k.pub);
-	}
-	if (!parsed) {
-		decide(v, DKIM_PERMERROR, "%s", why);
-		return;
-	}
-	if (!passed)
+	memset(&sc, 0, sizeof(sc));
+	sc.key = &v->key;
+	sc.alg = v->sig.alg;
+	sc.d = v->sig.d;
+	sc.i = v->sig.i;
+	sc.b = v->sig.b;
+	sc.blen = v->sig.blen;
+	sc.data = buf_data(data);
+	sc.datalen = buf_len(data);
+	/* body hash first: it costs no public-key operation */
+	sc.bodyfail = body->dlen != v->sig.bhlen ||
+	    memcmp(body->digest, v->sig.bh, body->dlen) != 0;
+	verify_signature(&sc, &v->res);
+	v->decided = 1;
+	if (v->res.r != DKIM_PASS)
 		return;
 	total = body->cb->total;
 	if (v->sig.has_l && total > v->sig.l && !c->o.allow_partial) {
@@ -311,7 +344,6 @@ finish_one(struct verify_ctx *c, struct vsig *v, struct message *m,
 		decide(v, DKIM_POLICY, "key not DNSSEC secure");
 		return;
 	}
-	decide(v, DKIM_PASS, "%s", "");
 }
 
 int

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto.h"
 #include "dns.h"
 
 struct message;
@@ -46,6 +47,27 @@ int	verify_end(struct verify_ctx *, struct message *);
 size_t	verify_count(const struct verify_ctx *);
 const struct sig_result *verify_result(const struct verify_ctx *, size_t);
 void	verify_free(struct verify_ctx *);
+
+/* One signature to judge against the answer of its key lookup. */
+struct sigcheck {
+	const struct dns_txt	*key;
+	enum sig_alg		 alg;
+	const char		*d;
+	const char		*i;	/* i=, for t=s keys; NULL: none */
+	const unsigned char	*b;	/* the signature */
+	size_t			 blen;
+	const char		*data;	/* what it signs */
+	size_t			 datalen;
+	int			 bodyfail;	/* bh= already failed */
+};
+/*
+ * RFC 6376 6.1.2-6.1.3 with RFC 8301's key sizes: the lookup's status
+ * (bogus is temperror), each TXT record that parses as a key (revoked,
+ * k= and h= against a=, RSA size, t=s against i=), then the signature.
+ * Sets res->r, reason, bits, sec, testing, looked_up. Also used for
+ * ARC's signatures and seals.
+ */
+void	verify_signature(const struct sigcheck *, struct sig_result *);
 const char *dkim_result_name(enum dkim_result);
 
 #endif
