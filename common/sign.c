@@ -47,8 +47,8 @@ name_match(const char *pat, size_t plen, const char *name, size_t nlen)
 	return plen == nlen && strncasecmp(pat, name, nlen) == 0;
 }
 
-static int
-in_list(const char *list, const char *name, size_t nlen)
+int
+sign_header_listed(const char *list, const char *name, size_t nlen)
 {
 	const char *p = list, *c;
 	size_t len;
@@ -83,8 +83,8 @@ choose_headers(const struct message *m, const struct sign_opts *o,
 	*nh = 0;
 	for (i = 0; i < message_nfields(m); i++) {
 		f = message_field(m, i);
-		if (!in_list(sl, f->name, f->namelen) &&
-		    !in_list(ol, f->name, f->namelen))
+		if (!sign_header_listed(sl, f->name, f->namelen) &&
+		    !sign_header_listed(ol, f->name, f->namelen))
 			continue;
 		if (*nh == DP_MAX_SIGNED_HEADERS)
 			return DP_E_LIMIT;

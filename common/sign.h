@@ -2,6 +2,7 @@
 #ifndef DP_SIGN_H
 #define DP_SIGN_H
 
+#include <stddef.h>
 #include <time.h>
 
 #include "canon.h"
@@ -38,5 +39,8 @@ int	sign_body(void *ctx, const char *, size_t);
 /* Finish the body hash, sign, queue the DKIM-Signature fields. */
 int	sign_end(struct sign_ctx *, struct message *);
 void	sign_free(struct sign_ctx *);
+/* 1 when the colon list names the field name (case-insensitive; an
+ * entry "x-*" matches every name starting "x-"). */
+int	sign_header_listed(const char *list, const char *name, size_t nlen);
 
 #endif

@@ -1,0 +1,153 @@
+/* dkimpipe-seal - add the next ARC set to the message on stdin; see
+ * dkimpipe-seal(1). */
+#include "config.h"
+
+#include <errno.h>
+#include <popt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "filter.h"
+#include "keystore.h"
+#include "log.h"
+#include "message.h"
+#include "proc.h"
+#include "seal.h"
+#include "status.h"
+
+#define PROG	"dkimpipe-seal"
+
+enum { OPT_VERSION = 'V' };
+
+struct cli {
+	char	*keystore, *domain, *selector, *authserv_id, *headers;
+	char	*timestamp, *bad_input, *log, *spool_dir, *config;
+};
+
+static void
+opts_parse(int argc, const char **argv, struct cli *o, struct seal_opts *so)
+{
+	struct poptOption table[] = {
+		{ "keystore", 'k', POPT_ARG_STRING, &o->keystore, 0,
+		    "keystore directory", "DIR" },
+		{ "domain", 'd', POPT_ARG_STRING, &o->domain, 0,
+		    "seal as this domain (d=), required", "DOMAIN" },
+		{ "selector", 's', POPT_ARG_STRING, &o->selector, 0,
+		    "seal with this selector's key", "SELECTOR" },
+		{ "authserv-id", 'A', POPT_ARG_STRING, &o->authserv_id, 0,
+		    "carry the Authentication-Results of this id", "HOST" },
+		{ "headers", 'H', POPT_ARG_STRING, &o->headers, 0,
+		    "header fields the AMS signs, colon-separated", "LIST" },
+		{ "timestamp", 0, POPT_ARG_STRING, &o->timestamp, 0,
+		    "sealing time, seconds since the epoch (tests)", "T" },
+		{ "bad-input", 0, POPT_ARG_STRING, &o->bad_input, 0,
+		    "input that is not a message: pass, refuse", "ACTION" },
+		{ "log", 0, POPT_ARG_STRING, &o->log, 0,
+		    "diagnostics to stderr or syslog", "DEST" },
+		{ "spool-dir", 0, POPT_ARG_STRING, &o->spool_dir, 0,
+		    "directory for large message bodies", "DIR" },
+		{ "config", 0, POPT_ARG_STRING, &o->config, 0,
+		    "configuration file", "FILE" },
+		{ "version", 'V', POPT_ARG_NONE, NULL, OPT_VERSION,
+		    "print the version and exit", NULL },
+		POPT_AUTOHELP
+		POPT_TABLEEND
+	};
+	static char host[256];
+	char *end;
+	long long v;
+
+	filter_options(PROG, table, argc, argv, &o->log);
+	if (o->keystore == NULL && (o->keystore = getenv("DKIMPIPE_KEYSTORE"))
+	    == NULL)
+		o->keystore = SYSCONFDIR "/dkimpipe/keys";
+	if (o->domain == NULL)
+		log_fatal(EX_USAGE, "--domain: the sealing domain is required");
+	if (!keystore_name_ok(o->domain))
+		log_fatal(EX_USAGE, "--domain: not a domain name");
+	if (o->selector != NULL && !keystore_name_ok(o->selector))
+		log_fatal(EX_USAGE, "--selector: not a selector name");
+	if (o->authserv_id == NULL) {
+		if (gethostname(host, sizeof(host) - 1) == -1 || host[0] == '\0')
+			snprintf(host, sizeof(host), "localhost");
+		o->authserv_id = host;
+	}
+	if (strpbrk(o->authserv_id, " \t\r\n;()\"") != NULL ||
+	    o->authserv_id[0] == '\0')
+		log_fatal(EX_USAGE, "--authserv-id: want a host name");
+	if (o->headers != NULL && (o->headers[0] == '\0' ||
+	    strspn(o->headers, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") !=
+	    strlen(o->headers) || strlen(o->headers) > 2000))
+		log_fatal(EX_USAGE, "--headers: want field names separated "
+		    "by ':'");
+	if (o->bad_input != NULL && strcmp(o->bad_input, "pass") != 0 &&
+	    strcmp(o->bad_input, "refuse") != 0)
+		log_fatal(EX_USAGE, "--bad-input: want pass or refuse");
+	memset(so, 0, sizeof(*so));
+	so->authserv_id = o->authserv_id;
+	so->domain = o->domain;
+	so->selector = o->selector;
+	so->headers = o->headers;
+	if (o->timestamp != NULL) {
+		errno = 0;
+		v = strtoll(o->timestamp, &end, 10);
+		if (errno != 0 || *end != '\0' || v <= 0)
+			log_fatal(EX_USAGE, "--timestamp: want seconds");
+		so->now = (time_t)v;
+	}
+}
+
+/* Not sealed: the input unchanged, or refused as asked. */
+static void
+unsealed_out(struct message *m, const char *refuse_opt, const char *what)
+{
+	int r;
+
+	if (refuse_opt != NULL && strcmp(refuse_opt, "refuse") == 0)
+		log_fatal(EX_DATAERR, "not sealed: %s", what);
+	if ((r = message_read_body(m, STDIN_FILENO, NULL, NULL)) != 0)
+		log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
+	log_warn("not sealed: %s", what);
+	filter_deliver(m);
+}
+
+int
+main(int argc, const char **argv)
+{
+	struct cli o;
+	struct seal_opts so;
+	struct keystore *ks;
+	struct message *m;
+	struct seal_ctx *ctx;
+	char why[512];
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	stdio_sanitize();
+	log_init(PROG, LOG_FILTER);
+	opts_parse(argc, argv, &o, &so);
+	if ((r = keystore_open(o.keystore, &ks, why, sizeof(why))) != 0)
+		log_fatal(EX_TEMPFAIL, "keystore %s: %s", o.keystore, why);
+	if ((r = message_read_header(STDIN_FILENO, o.spool_dir, &m)) != 0)
+		log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
+	if (message_bad(m) != NULL)
+		unsealed_out(m, o.bad_input, message_bad(m));
+	why[0] = '\0';
+	if ((r = seal_begin(m, ks, &so, &ctx, why, sizeof(why))) != 0)
+		log_fatal(EX_TEMPFAIL, "%s%s%s", why, why[0] != '\0' ? ": " :
+		    "", dp_strerror(r));
+	if (ctx == NULL)
+		unsealed_out(m, NULL, why);
+	if ((r = message_read_body(m, STDIN_FILENO, seal_body, ctx)) != 0)
+		log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
+	if ((r = seal_end(ctx, m)) != 0)
+		log_fatal(EX_TEMPFAIL, "sealing: %s", dp_strerror(r));
+	seal_free(ctx);
+	keystore_free(ks);
+	filter_deliver(m);
+	return EX_OK;
+}
