@@ -17,7 +17,7 @@ cd "$(dirname "$0")"
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libgnutls28-dev
 libunbound-dev libevent-dev libpopt-dev"
-TEST_DEPS="mandoc python3 python3-dkim python3-dnspython libmail-dkim-perl
+TEST_DEPS="mandoc python3 python3-dkim python3-dnspython python3-authres python3-yaml libmail-dkim-perl
 libnet-dns-perl opendkim-tools nsd ldnsutils openssl clang
 libclang-rt-14-dev valgrind libdb5.3 libicu72 libnsl2 libsasl2-2 libssl3
 libnss-wrapper libidn12 libgnutls-dane0 libpcre2-8-0 procmail maildrop

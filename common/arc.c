@@ -488,8 +488,10 @@ tag(struct folder *fo, int first, const char *fmt, ...)
 		return;
 	}
 	if (!first) {
+		/* fold with a space, not a tab: dkimpy finds a seal's AMS
+		 * by the text " i=N;" */
 		if (fo->col + 2 + (size_t)n > 78) {
-			fo->r = buf_add(fo->out, ";\r\n\t", 4);
+			fo->r = buf_add(fo->out, ";\r\n ", 4);
 			fo->col = 1;
 		} else {
 			fo->r = buf_add(fo->out, "; ", 2);

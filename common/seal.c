@@ -116,7 +116,8 @@ add_results(struct buf *out, const char *v, size_t n, int *narc,
 	return 0;
 }
 
-/* Our results: the A-R fields with our id above the first Received. */
+/* Our results: every A-R field with our id, top down (RFC 8601 5: the
+ * border, dkimpipe-verify, removed those that came from outside). */
 static int
 our_results(const struct message *m, const char *id, struct buf *out,
     int *narc, char arc[16])
@@ -127,8 +128,6 @@ our_results(const struct message *m, const char *id, struct buf *out,
 
 	for (i = 0; i < message_nfields(m); i++) {
 		f = message_field(m, i);
-		if (hfield_is(f, "received"))
-			break;
 		if (!authres_is_ours(f, id))
 			continue;
 		if (found && (r = buf_adds(out, ";\r\n\t")) != 0)
@@ -181,8 +180,8 @@ seal_begin(struct message *m, const struct keystore *ks,
 	    0) {
 		if (r == DP_E_NOTMSG)
 			snprintf(why, whylen, "no Authentication-Results of "
-			    "%s above the first Received field (run "
-			    "dkimpipe-verify --authserv-id %s first)",
+			    "%s (run dkimpipe-verify --authserv-id %s on "
+			    "the way in)",
 			    o->authserv_id, o->authserv_id);
 		goto fail;
 	}

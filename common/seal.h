@@ -20,10 +20,10 @@ struct seal_opts {
 
 /*
  * After message_read_header(). The results to carry forward are the
- * Authentication-Results fields with our authserv-id above the first
- * Received field (added on this hop by dkimpipe-verify, which removes
- * forged ones; anything below came from outside and is never read), and
- * their arc= result sets cv= (5.1.1; a chain found broken is sealed with
+ * Authentication-Results fields with our authserv-id, which only the
+ * border can have written: dkimpipe-verify removes those that came from
+ * outside (RFC 8601 5), so every message must pass it on the way in.
+ * Their arc= result sets cv= (5.1.1; a chain found broken is sealed with
  * cv=fail, never repaired). Returns 0 with *ctxp set (seal) or NULL (not
  * sealed: why says why: 50 sets already, or the newest set says cv=fail
  * and so ended the chain), or an error with why:
