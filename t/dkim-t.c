@@ -1,4 +1,5 @@
-/* dkim-t - DKIM-Signature parsing and b= removal. */
+/* dkim-t - DKIM-Signature, ARC-Message-Signature and ARC-Seal parsing, and
+ * b= removal. */
 #include "config.h"
 
 #include <string.h>
@@ -17,6 +18,59 @@ parse(const char *v, struct dkim_sig *s, const char **why)
 
 #define BH "bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;"
 
+static int
+ams(const char *v, struct dkim_sig *s, const char **why)
+{
+	dkim_sig_clear(s);
+	return dkim_ams_parse(v, strlen(v), s, why);
+}
+
+static int
+seal(const char *v, struct arc_seal *as, const char **why)
+{
+	return dkim_seal_parse(v, strlen(v), as, why);
+}
+
+/* RFC 8617 4.1.2, 4.1.3: what sets the ARC fields apart from DKIM's. */
+static void
+arc_fields(void)
+{
+	struct dkim_sig s = { 0 };
+	struct arc_seal as;
+	const char *why;
+
+	is_int(ams("i=2; a=rsa-sha256; d=x.org; s=sel; h=to:subject; " BH
+	    " b=dGVzdA==", &s, &why), 0,
+	    "an AMS needs no v= and no From in h=");
+	is_int(s.inst, 2, "i= is its instance");
+	ok(s.hc == CANON_RELAXED && s.bc == CANON_RELAXED,
+	    "an AMS without c= is relaxed/relaxed (as the ARC suite signs)");
+	is_int(ams("i=1; a=rsa-sha256; d=x.org; s=sel; h=from::to; " BH
+	    " b=dGVzdA==", &s, &why), 0, "an empty name in h= selects nothing");
+	is_int(ams("i=1; a=rsa-sha256; d=x.org; s=sel; h=from:arc-seal; " BH
+	    " b=dGVzdA==", &s, &why), DP_E_SYNTAX, "an AMS must not sign a seal");
+	is_int(ams("i=0; a=rsa-sha256; d=x.org; s=sel; h=from; " BH
+	    " b=dGVzdA==", &s, &why), DP_E_SYNTAX, "i=0 is refused");
+	is_int(ams("i=51; a=rsa-sha256; d=x.org; s=sel; h=from; " BH
+	    " b=dGVzdA==", &s, &why), DP_E_SYNTAX, "i=51 is past the limit");
+	is_int(ams("a=rsa-sha256; d=x.org; s=sel; h=from; " BH " b=dGVzdA==",
+	    &s, &why), DP_E_SYNTAX, "an AMS without i= is refused");
+	is_int(seal("i=3; a=ed25519-sha256; cv=pass; d=x.org; s=sel; t=5; "
+	    "b=dGVzdA==", &as, &why), 0, "a seal parses");
+	ok(as.inst == 3 && as.cv == CV_PASS && as.alg == SIG_ED25519_SHA256 &&
+	    as.has_t && as.t == 5 && strcmp(as.d, "x.org") == 0,
+	    "with its instance, cv=, a=, t= and d=");
+	is_int(seal("i=1; a=rsa-sha256; cv=Pass; d=x.org; s=sel; b=dGVzdA==",
+	    &as, &why), DP_E_SYNTAX, "cv= values are case-sensitive");
+	is_int(seal("i=1; a=rsa-sha256; cv=none; d=x.org; s=sel; h=from; "
+	    "b=dGVzdA==", &as, &why), DP_E_SYNTAX, "a seal with h= is refused");
+	is_int(seal("i=1; a=rsa-sha256; d=x.org; s=sel; b=dGVzdA==", &as,
+	    &why), DP_E_SYNTAX, "a seal without cv= is refused");
+	is_int(seal("i=1; a=rsa-sha256; cv=none; d=x.org; s=sel; t=; "
+	    "b=dGVzdA==", &as, &why), DP_E_SYNTAX, "an empty t= is refused");
+	dkim_sig_clear(&s);
+}
+
 int
 main(void)
 {
@@ -28,7 +82,7 @@ main(void)
 	const char *raw = "DKIM-Signature: v=1; a=rsa-sha256; bh=abc;\r\n"
 	    "\tb=dGVz\r\n\t dA== ; d=x\r\n";
 
-	plan(22);
+	plan(36);
 	dkim_strip_b(b, raw, strlen(raw));
 	is_str(buf_data(b), "DKIM-Signature: v=1; a=rsa-sha256; bh=abc;\r\n"
 	    "\tb=; d=x\r\n", "b= value and its FWS removed, bh= kept");
@@ -85,5 +139,6 @@ main(void)
 	dkim_sig_clear(&s);
 	buf_free(many);
 	buf_free(b);
+	arc_fields();
 	return done_testing();
 }

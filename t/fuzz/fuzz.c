@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "arc.h"
 #include "authres.h"
 #include "buf.h"
 #include "canon.h"
@@ -32,13 +33,16 @@ sink(void *arg, const void *p, size_t n)
 
 #ifdef FUZZ_MESSAGE
 /* The reader, then every field through both header canonicalizations,
- * signature parsing, b= removal and the A-R forgery check. */
+ * signature parsing, b= removal, the A-R forgery check, and the ARC
+ * chain (fields parsed, structure, the data each seal signs). */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct message *m;
 	struct dkim_sig sig = { 0 };	/* cleared after each field */
+	struct arc_chain *chain;
 	struct buf *b;
+	unsigned k;
 	const char *why;
 	FILE *f;
 	size_t i;
@@ -71,6 +75,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			dkim_sig_clear(&sig);
 		}
+		/* the ARC chain's structure and every seal's signed data */
+		if ((chain = malloc(sizeof(*chain))) != NULL &&
+		    arc_collect(m, chain) == 0 && chain->ok)
+			for (k = 1; k <= chain->n; k++) {
+				buf_reset(b);
+				(void)arc_seal_data(b, chain->set, k);
+			}
+		free(chain);
 		buf_free(b);
 		message_free(m);
 	}
@@ -105,11 +117,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct taglist tl;
 	struct dkim_sig sig;
+	struct arc_seal as;
 	const char *why;
 
 	(void)tagval_parse((const char *)data, size, &tl);
 	(void)dkim_sig_parse((const char *)data, size, &sig, &why);
 	dkim_sig_clear(&sig);
+	(void)dkim_ams_parse((const char *)data, size, &sig, &why);
+	dkim_sig_clear(&sig);
+	(void)dkim_seal_parse((const char *)data, size, &as, &why);
 	return 0;
 }
 #endif

@@ -14,7 +14,7 @@ cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
 inc="-I$top -I$top/common"
 [ -f "$top/config.h" ] || { echo "run.sh: configure first" >&2; exit 1; }
 srcs=""
-for f in addr b64 buf canon crypto dkim keyrec message status tagval \
+for f in addr arc b64 buf canon crypto dkim keyrec message status tagval \
     authres dns verify log; do
 	srcs="$srcs $top/common/$f.c"
 done
