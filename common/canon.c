@@ -171,7 +171,8 @@ static const unsigned char stop[2][256] = {
 int
 canon_body_update(struct canon_body *cb, const char *p, size_t n)
 {
-	const unsigned char *st = stop[cb->c == CANON_RELAXED];
+	const int relaxed = cb->c == CANON_RELAXED;
+	const unsigned char *st = stop[relaxed];
 	const char *end = p + n, *run;
 
 	while (p < end) {
@@ -185,9 +186,17 @@ canon_body_update(struct canon_body *cb, const char *p, size_t n)
 			start_content(cb);	/* a bare CR is content */
 			emit(cb, "\r", 1);
 		}
-		/* the common case: a run of plain bytes */
-		for (run = p; p < end && !st[(unsigned char)*p]; p++)
-			;
+		/* the common case: a run of plain bytes; in relaxed, one SP
+		 * between plain bytes is its own canonical form, so words
+		 * and the single spaces between them make one run */
+		for (run = p; p < end; p++) {
+			if (!st[(unsigned char)*p])
+				continue;
+			if (!relaxed || *p != ' ' || p == run || p + 1 == end ||
+			    st[(unsigned char)p[1]])
+				break;
+			p++;	/* the SP, and the plain byte after it */
+		}
 		if (p > run) {
 			start_content(cb);
 			emit(cb, run, (size_t)(p - run));
