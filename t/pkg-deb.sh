@@ -56,10 +56,12 @@ like "$depends" '(^|, )dns-root-data(,|$)' "Depends: dns-root-data (the root tru
 like "$depends" '(^|, )adduser(,|$)' "Depends: adduser (postinst)"
 like "$depends" 'libunbound8' "Depends: libunbound8, from shlibs"
 dpkg-deb -c "$deb" | awk '{ print $1, $2, $6 }' >"$tmp/contents"
-for f in usr/bin/dkimpipe-sign usr/bin/dkimpipe-verify usr/bin/dkimpipe-keys; do
+for f in usr/bin/dkimpipe-sign usr/bin/dkimpipe-verify usr/bin/dkimpipe-keys \
+    usr/bin/dkimpipe-seal; do
 	check "$f, mode 0755 root" grep -qx -- "-rwxr-xr-x root/root ./$f" "$tmp/contents"
 done
 for f in man1/dkimpipe-sign.1 man1/dkimpipe-verify.1 man1/dkimpipe-keys.1 \
+    man1/dkimpipe-seal.1 \
     man5/dkimpipe-keystore.5; do
 	check "man page $f" grep -q -- " ./usr/share/man/$f.gz$" "$tmp/contents"
 done
