@@ -158,8 +158,9 @@ opts_parse(int argc, const char **argv, struct cli *o, struct verify_opts *vo,
 	if (o->reject_code != NULL && strcmp(o->reject_code, "77") != 0 &&
 	    strcmp(o->reject_code, "65") != 0)
 		log_fatal(EX_USAGE, "--reject-code: want 77 or 65");
-	if (o->client_ip != NULL && (o->client_ip[0] == '\0' ||
-	    strlen(o->client_ip) > 64 || strspn(o->client_ip,
+	/* "": unknown (an MTA's variable for local mail is empty) */
+	if (o->client_ip != NULL && (strlen(o->client_ip) > 64 ||
+	    strspn(o->client_ip,
 	    "0123456789abcdefABCDEF.:") != strlen(o->client_ip)))
 		log_fatal(EX_USAGE, "--client-ip: want an IPv4 or IPv6 address");
 	if (o->bad_input != NULL && strcmp(o->bad_input, "pass") != 0 &&
@@ -256,10 +257,10 @@ main(int argc, const char **argv)
 			log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
 		log_warn("not verified: %s", message_bad(m));
 		/* say so downstream: a policy check must not see nothing */
-		/* no fields at all: surely no chain; else one we cannot
-		 * check */
+		/* no input at all: surely no chain; else maybe one we
+		 * cannot check */
 		memset(&ai, 0, sizeof(ai));
-		ai.r = message_nfields(m) == 0 ? ARC_NONE : ARC_FAIL;
+		ai.r = message_empty(m) ? ARC_NONE : ARC_FAIL;
 		snprintf(ai.reason, sizeof(ai.reason), "message not parsed");
 		if ((ar = buf_new(DP_MAX_HEADER_BYTES)) == NULL ||
 		    (r = authres_unparsed(ar, o.authserv_id,

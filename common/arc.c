@@ -466,7 +466,57 @@ struct folder {
 	int		 r;
 };
 
-/* One "tag=value" (printf), after "; " or a fold when it would pass 78. */
+/*
+ * Add one tag=value. Unfolded when the line stays within DP_ARC_LINE
+ * (the ARC test suite's bytes, and what dkimpy and others expect); a
+ * longer one (an h= of many names, the b= of a key over ~5900 bits)
+ * folds after a ':' of h= or anywhere in b=, where FWS is allowed, so
+ * that no line passes RFC 5322's 998 octets.
+ */
+static void
+long_value(struct folder *fo, const char *s, size_t n, int at_colon)
+{
+	size_t take;
+	const char *c;
+
+	while (fo->r == 0 && fo->col + n > DP_ARC_LINE) {
+		take = DP_ARC_LINE > fo->col ? DP_ARC_LINE - fo->col : 0;
+		if (at_colon && take > 0)	/* fold after a ':' */
+			for (c = s + take; c > s && c[-1] != ':'; c--)
+				;
+		else
+			c = s + take;
+		if (c == s && fo->col <= 1)
+			c = s + (take > 0 ? take : n);	/* no better place */
+		if ((fo->r = buf_add(fo->out, s, (size_t)(c - s))) != 0 ||
+		    (fo->r = buf_add(fo->out, "\r\n ", 3)) != 0)
+			return;
+		n -= (size_t)(c - s);
+		s = c;
+		fo->col = 1;
+	}
+	if (fo->r == 0 && (fo->r = buf_add(fo->out, s, n)) == 0)
+		fo->col += n;
+}
+
+/* "; " before a tag of n octets, or ";" and a fold when it would pass 78.
+ * The fold is CRLF SP, not TAB: dkimpy finds a seal's AMS by the text
+ * " i=N;". */
+static void
+separate(struct folder *fo, size_t n)
+{
+	if (fo->r != 0)
+		return;
+	if (fo->col + 2 + n > 78) {
+		fo->r = buf_add(fo->out, ";\r\n ", 4);
+		fo->col = 1;
+	} else {
+		fo->r = buf_add(fo->out, "; ", 2);
+		fo->col += 2;
+	}
+}
+
+/* One "tag=value" (printf), after the separator unless first. */
 static void
 tag(struct folder *fo, int first, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -474,7 +524,7 @@ tag(struct folder *fo, int first, const char *fmt, ...)
 static void
 tag(struct folder *fo, int first, const char *fmt, ...)
 {
-	char tmp[DP_MAX_SIGNED_HEADERS * 2 + 1024];
+	char tmp[2048];		/* b= of an 8192-bit RSA key: 1368 */
 	va_list ap;
 	int n;
 
@@ -487,19 +537,10 @@ tag(struct folder *fo, int first, const char *fmt, ...)
 		fo->r = DP_E_LIMIT;
 		return;
 	}
-	if (!first) {
-		/* fold with a space, not a tab: dkimpy finds a seal's AMS
-		 * by the text " i=N;" */
-		if (fo->col + 2 + (size_t)n > 78) {
-			fo->r = buf_add(fo->out, ";\r\n ", 4);
-			fo->col = 1;
-		} else {
-			fo->r = buf_add(fo->out, "; ", 2);
-			fo->col += 2;
-		}
-	}
-	if (fo->r == 0 && (fo->r = buf_add(fo->out, tmp, (size_t)n)) == 0)
-		fo->col += (size_t)n;
+	if (!first)
+		separate(fo, (size_t)n);
+	if (fo->r == 0)
+		long_value(fo, tmp, (size_t)n, 0);
 }
 
 int
@@ -507,8 +548,8 @@ arc_field_build(struct buf *out, const struct arc_seal_params *p, int seal,
     const char *b64)
 {
 	struct folder fo = { out, 0, 0 };
-	char h[DP_MAX_SIGNED_HEADERS * 2 + 1];
-	size_t k, len = 0;
+	struct buf *hb;
+	size_t k;
 
 	if (seal) {
 		fo.r = buf_add(out, "ARC-Seal: ", 10);
@@ -526,17 +567,17 @@ arc_field_build(struct buf *out, const struct arc_seal_params *p, int seal,
 		tag(&fo, 0, "cv=%s", p->cv == CV_NONE ? "none" :
 		    p->cv == CV_PASS ? "pass" : "fail");
 	tag(&fo, 0, "d=%s", p->d);
-	if (!seal) {
-		for (k = 0; k < p->nh; k++) {
-			if (len + p->h[k].len + 2 > sizeof(h))
-				return DP_E_LIMIT;
-			if (k > 0)
-				h[len++] = ':';
-			memcpy(h + len, p->h[k].p, p->h[k].len);
-			len += p->h[k].len;
-		}
-		h[len] = '\0';
-		tag(&fo, 0, "h=%s", h);
+	if (!seal && fo.r == 0) {
+		if ((hb = buf_new(DP_MAX_HEADER_BYTES)) == NULL)
+			return DP_E_NOMEM;
+		fo.r = buf_adds(hb, "h=");
+		for (k = 0; k < p->nh && fo.r == 0; k++)
+			if ((k == 0 || (fo.r = buf_addc(hb, ':')) == 0))
+				fo.r = buf_add(hb, p->h[k].p, p->h[k].len);
+		separate(&fo, buf_len(hb));
+		if (fo.r == 0)
+			long_value(&fo, buf_data(hb), buf_len(hb), 1);
+		buf_free(hb);
 	}
 	tag(&fo, 0, "i=%u", p->inst);
 	tag(&fo, 0, "s=%s", p->s);

@@ -88,10 +88,11 @@ authres_arc(struct buf *b, const struct arc_info *a, const char *remote_ip)
 		return r;
 	if (a->reason[0] != '\0') {
 		if ((r = add_comment_text(b, a->reason)) != 0 ||
-		    (r = buf_adds(b, ", ")) != 0)
+		    (a->n > 0 && (r = buf_adds(b, ", ")) != 0))
 			return r;
 	}
-	if ((r = buf_printf(b, "%u set%s", a->n, a->n == 1 ? "" : "s")) != 0)
+	if (a->n > 0 && (r = buf_printf(b, "%u set%s", a->n,
+	    a->n == 1 ? "" : "s")) != 0)
 		return r;
 	if (a->sealer[0] != '\0' && ((r = buf_adds(b, ", sealed by ")) != 0 ||
 	    (r = add_comment_text(b, a->sealer)) != 0))

@@ -47,6 +47,9 @@
 #define DP_MAX_SIGS		64
 /* ARC sets in a chain (RFC 8617 4.2.1: i= is 1 to 50). */
 #define DP_ARC_MAX_INSTANCES	50
+/* Longest line in the ARC fields we write before a tag is folded
+ * inside (RFC 5322: 998 octets at most). */
+#define DP_ARC_LINE		900
 /* Per-message DNS time budget by default, milliseconds. */
 #define DP_DEFAULT_BUDGET_MS	5000
 /* Clock skew allowed for t= and x=, seconds. */

@@ -29,6 +29,7 @@ struct message {
 	const char	*bad;		/* static text */
 	int		 crlf;
 	int		 eof;		/* input ended within the header */
+	int		 empty;		/* no input at all */
 	struct buf	*mem;		/* body, while under DP_SPOOL_MEM */
 	int		 spoolfd;	/* body past that, unlinked file */
 	off_t		 bodysize;
@@ -257,8 +258,10 @@ message_read_header(int fd, const char *spooldir, struct message **mp)
 			/* a last line without a line ending still counts */
 			if (m->bad == NULL && buf_len(m->head) > ls)
 				(void)header_line(m, ls);
-			if (buf_len(m->head) == 0 && m->bad == NULL)
+			if (buf_len(m->head) == 0 && m->bad == NULL) {
 				m->bad = "the input is empty";
+				m->empty = 1;
+			}
 			break;
 		}
 		n = (size_t)got;
@@ -345,6 +348,12 @@ int
 message_crlf(const struct message *m)
 {
 	return m->crlf;
+}
+
+int
+message_empty(const struct message *m)
+{
+	return m->empty;
 }
 
 size_t

@@ -41,6 +41,8 @@ int		 message_read_body(struct message *, int fd, body_sink,
 		    void *arg);
 /* Why the input cannot be signed or verified; NULL if it can. */
 const char	*message_bad(const struct message *);
+/* 1 when the input had no bytes at all. */
+int		 message_empty(const struct message *);
 /* 1 when the first header line ends in CRLF, 0 for bare LF. */
 int		 message_crlf(const struct message *);
 size_t		 message_nfields(const struct message *);

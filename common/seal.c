@@ -116,28 +116,27 @@ add_results(struct buf *out, const char *v, size_t n, int *narc,
 	return 0;
 }
 
-/* Our results: every A-R field with our id, top down (RFC 8601 5: the
- * border, dkimpipe-verify, removed those that came from outside). */
+/*
+ * Our results: the topmost A-R field with our id. dkimpipe-verify removes
+ * every one with our id that came from outside (RFC 8601 5) and adds one
+ * on top, so the genuine one is the topmost of ours however many fields
+ * (Received, list headers) were added above it later; any further down
+ * were left by input the verifier could not parse and are never read.
+ */
 static int
 our_results(const struct message *m, const char *id, struct buf *out,
     int *narc, char arc[16])
 {
 	const struct hfield *f;
 	size_t i;
-	int r, found = 0;
 
 	for (i = 0; i < message_nfields(m); i++) {
 		f = message_field(m, i);
-		if (!authres_is_ours(f, id))
-			continue;
-		if (found && (r = buf_adds(out, ";\r\n\t")) != 0)
-			return r;
-		if ((r = add_results(out, f->value, f->valuelen, narc, arc))
-		    != 0)
-			return r;
-		found = 1;
+		if (authres_is_ours(f, id))
+			return add_results(out, f->value, f->valuelen, narc,
+			    arc);
 	}
-	return found ? 0 : DP_E_NOTMSG;
+	return DP_E_NOTMSG;
 }
 
 int
@@ -180,8 +179,8 @@ seal_begin(struct message *m, const struct keystore *ks,
 	    0) {
 		if (r == DP_E_NOTMSG)
 			snprintf(why, whylen, "no Authentication-Results of "
-			    "%s (run dkimpipe-verify --authserv-id %s on "
-			    "the way in)",
+			    "%s (dkimpipe-verify --authserv-id %s did not see "
+			    "it on the way in)",
 			    o->authserv_id, o->authserv_id);
 		goto fail;
 	}

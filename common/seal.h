@@ -20,14 +20,16 @@ struct seal_opts {
 
 /*
  * After message_read_header(). The results to carry forward are the
- * Authentication-Results fields with our authserv-id, which only the
- * border can have written: dkimpipe-verify removes those that came from
- * outside (RFC 8601 5), so every message must pass it on the way in.
+ * topmost Authentication-Results field with our authserv-id, which only
+ * the border can have written: dkimpipe-verify removes those that came
+ * from outside (RFC 8601 5) and adds its own on top, so every message
+ * must pass it on the way in; fields added above it later do not matter.
  * Their arc= result sets cv= (5.1.1; a chain found broken is sealed with
  * cv=fail, never repaired). Returns 0 with *ctxp set (seal) or NULL (not
  * sealed: why says why: 50 sets already, or the newest set says cv=fail
  * and so ended the chain), or an error with why:
- * DP_E_NOTMSG (no results of ours to carry), DP_E_KEYSTORE, DP_E_KEYPERM,
+ * DP_E_NOTMSG (no results of ours: the message did not come through
+ * our verifier, e.g. a list's own digest), DP_E_KEYSTORE, DP_E_KEYPERM,
  * DP_E_KEYBAD, DP_E_NOMEM.
  */
 int	seal_begin(struct message *, const struct keystore *,

@@ -16,6 +16,10 @@
         each value unfolded and with whitespace runs made one space (the
         suite's normal form, README.upstream.md); prints the differences
         and exits 1 if there are any.
+    arc-suite.py compare-topmost WANT SEALED INPUT
+        the same, but the AAR wanted carries only the topmost
+        Authentication-Results of the srv-id in INPUT, and the AS (which
+        signs it) is left to validation.
 """
 import os
 import re
@@ -87,23 +91,41 @@ FIELDS = {"arc-authentication-results": "AAR",
           "arc-message-signature": "AMS", "arc-seal": "AS"}
 
 
-def compare(want_path, sealed_path):
+def fields(path):
+    with open(path, "rb") as f:
+        text = f.read().decode("utf-8", "replace")
+    head = text.replace("\r\n", "\n").split("\n\n", 1)[0]
+    for field in re.split(r"\n(?![ \t])", head):
+        name, _, value = field.partition(":")
+        yield name.strip().lower(), value
+
+
+def compare(want_path, sealed_path, topmost_of=None):
+    """With topmost_of (the input message), the AAR expected is the one
+    made of the topmost Authentication-Results of the suite's srv-id
+    alone, and the AS (which signs that AAR) is not compared."""
     want = {}
     with open(want_path, encoding="utf-8") as f:
         for line in f:
             k, v = line.rstrip("\n").split("\t", 1)
             want[k] = v
-    with open(sealed_path, "rb") as f:
-        text = f.read().decode("utf-8", "replace")
-    head = text.replace("\r\n", "\n").split("\n\n", 1)[0]
     got = {}
-    for field in re.split(r"\n(?![ \t])", head):
-        name, _, value = field.partition(":")
-        k = FIELDS.get(name.strip().lower())
+    for name, value in fields(sealed_path):
+        k = FIELDS.get(name)
         if k is not None and k not in got:  # the topmost: the new set
             got[k] = norm(value)
+    kinds = ("AAR", "AMS", "AS")
+    if topmost_of is not None:
+        srv = want["AAR"].split(";")[1].strip()
+        for name, value in fields(topmost_of):
+            v = norm(value)
+            if name == "authentication-results" and \
+                    v.split(";")[0].strip().lower() == srv.lower():
+                want["AAR"] = "i=1; " + v
+                break
+        kinds = ("AAR", "AMS")
     bad = 0
-    for k in ("AAR", "AMS", "AS"):
+    for k in kinds:
         if got.get(k) != want[k]:
             print("%s differs:\n  want %s\n  got  %s" % (k, want[k],
                                                         got.get(k)))
@@ -117,6 +139,8 @@ def main():
         return 0
     if len(sys.argv) == 4 and sys.argv[1] == "compare":
         return compare(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 5 and sys.argv[1] == "compare-topmost":
+        return compare(sys.argv[2], sys.argv[3], sys.argv[4])
     print(__doc__, file=sys.stderr)
     return 64
 

@@ -208,6 +208,8 @@ ar_words()
 			if (match(tolower(p), /^dkim[ \t]*=[ \t]*[a-z]+/)) {
 				w = tolower(substr(p, 1, RLENGTH))
 				sub(/^dkim[ \t]*=[ \t]*/, "", w)
+			} else if (match(tolower(p), /^(arc|spf|dmarc)[ \t]*=/)) {
+				continue	# other methods: not verdicts of DKIM
 			} else {
 				w = "?"
 			}

@@ -532,7 +532,7 @@ wait_until 20 has_file "$mail/bob" '^Message-ID: <unsigned@good.test>'
 f=$(new_file "$mail/bob" '^Message-ID: <unsigned@good.test>') || f=/nonexistent
 is "$(results "$f")" "none" "an unsigned message: dkim=none"
 is "$(field Authentication-Results "$f" | tr '\n' '|')" \
-    "Authentication-Results: $AUTHSERV; dkim=none|Authentication-Results: other.example; dkim=fail|" \
+    "Authentication-Results: $AUTHSERV; dkim=none; arc=none|Authentication-Results: other.example; dkim=fail|" \
     "a forged field with our authserv-id is gone, another host's stays"
 
 send "$PORT_FILTERED" sender@dest.test "$tmp/tampered.eml" bob@dest.test

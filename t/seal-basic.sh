@@ -15,7 +15,7 @@ ks=$tmp/ks
     >/dev/null || bail_out "cannot make a keystore"
 SEAL="$seal --keystore $ks --domain lists.example.org --authserv-id mx.lists.example.org"
 
-plan 30
+plan 36
 
 msg()	# msg ARC-RESULT: a message as our verifier leaves it
 {
@@ -79,10 +79,33 @@ is "$err" "" "with no stderr (the note goes to syslog)"
 # --- refusals: exit code, one line, nothing on stdout
 printf 'From: a@example.com\nSubject: s\n\nbody\n' >"$tmp/nores"
 run $SEAL <"$tmp/nores"
-is "$status" 75 "no results of ours: EX_TEMPFAIL (the verifier is missing)"
-like "$err" '^dkimpipe-seal: fatal: no Authentication-Results of mx.lists.example.org' \
-    "and says what to run first"
+is "$status" 0 "no results of ours (a list's own digest): passed through"
+check "unchanged and unsealed" cmp "$out_file" "$tmp/nores"
+run $SEAL --no-results tempfail <"$tmp/nores"
+is "$status" 75 "--no-results tempfail: EX_TEMPFAIL"
+like "$err" '^dkimpipe-seal: fatal: not sealed: no Authentication-Results of mx.lists.example.org' \
+    "and says whose results are missing"
 is "$(wc -c <"$out_file" | tr -d ' ')" 0 "nothing on stdout"
+# only the topmost A-R of ours counts: one further down is not ours
+{ printf 'Authentication-Results: mx.lists.example.org; arc=none; dkim=none\n'
+  printf 'Received: by list.example.org\n'
+  printf 'Authentication-Results: mx.lists.example.org; dkim=pass header.d=bank.example; arc=pass\n'
+  printf 'From: a@example.com\n\nbody\n'; } >"$tmp/twoars"
+run $SEAL <"$tmp/twoars"
+aar=$(awk '/^ARC-Authentication-Results:/ { p = 1; print; next }
+    p && /^[ \t]/ { print; next } { p = 0 }' "$out_file" | tr -s ' \t\n' '   ')
+like "$aar" 'i=1; mx.lists.example.org; arc=none; dkim=none $' \
+    "only the topmost A-R of ours is carried, not a forged one below"
+run $SEAL --headers from:arc-seal <"$tmp/in"
+is "$status" 64 "--headers naming ARC-Seal: EX_USAGE"
+# a long h= folds between names, every line within 998 octets
+long=from
+i=0
+while [ $i -lt 150 ]; do long=$long:x-field-number-$i; i=$((i + 1)); done
+run $SEAL --headers "$long" <"$tmp/in"
+is "$status" 0 "a 2,000-octet h= list seals"
+is "$(awk 'length > 998' "$out_file" | wc -l | tr -d ' ')" 0 \
+    "and no line passes 998 octets"
 run "$seal" --keystore "$ks" --domain nokey.example --authserv-id mx.lists.example.org <"$tmp/in"
 is "$status" 75 "no key for the sealing domain: EX_TEMPFAIL"
 like "$err" 'no active key for nokey.example' "named in the error"
