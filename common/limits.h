@@ -45,6 +45,20 @@
 #define DP_DEFAULT_MAX_SIGS	8
 /* Signatures ever considered (the parse itself is bounded too). */
 #define DP_MAX_SIGS		64
+/* A domain name as text, without the final dot, and one label of it
+ * (RFC 1035 2.3.4: 255 octets in wire form leave 253 characters). */
+#define DP_MAX_DOMAIN		253
+#define DP_MAX_LABEL		63
+/* Records kept from one DNS answer of any type but a DKIM key's TXT (the
+ * A records of a host, the TXT records of a domain that also carry
+ * verification tokens). An SPF evaluation that needs more gives up. */
+#define DP_MAX_DNS_RECORDS	64
+/* DNS lookups open at once, and made in the life of one process: a
+ * message's DKIM keys, then SPF for HELO and MAIL FROM (RFC 7208 4.6.4
+ * bounds one check_host() to about 120 lookups: ten terms, each up to
+ * ten MX or PTR names to resolve) and DMARC policies. */
+#define DP_MAX_DNS_PENDING	(DP_MAX_SIGS + 64)
+#define DP_MAX_DNS_QUERIES	512
 /* Per-message DNS time budget by default, milliseconds. */
 #define DP_DEFAULT_BUDGET_MS	5000
 /* Clock skew allowed for t= and x=, seconds. */
