@@ -47,7 +47,7 @@ struct dns_txt {
 	int		 type;		/* enum dns_type */
 	size_t		 nrec;
 	size_t		 nans;		/* records in the answer, kept or not */
-	int		 more;		/* records past the limit were dropped */
+	int		 more;		/* records past limit were dropped */
 	struct buf	*rec[DP_MAX_DNS_RECORDS];
 	char		 canon[DP_MAX_DOMAIN + 1];	/* the name the records
 					 * are at, after CNAMEs, as libunbound

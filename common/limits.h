@@ -64,4 +64,21 @@
 /* Clock skew allowed for t= and x=, seconds. */
 #define DP_DEFAULT_SKEW		300
 
+/* SPF (RFC 7208). One record as text, after its strings are joined
+ * (3.4 wants them small; real ones stay under 2 KB). */
+#define DP_MAX_SPF_RECORD	8192
+/* 4.6.4: terms that cause DNS queries (include, a, mx, ptr, exists,
+ * redirect), lookups that find nothing, and the names an mx or ptr
+ * mechanism looks at. */
+#define DP_SPF_MAX_DNS_TERMS	10
+#define DP_SPF_MAX_VOID		2
+#define DP_SPF_MAX_MX		10
+#define DP_SPF_MAX_PTR		10
+/* One macro expansion. A longer domain-spec's is a permerror (7.3 cuts
+ * what fits in here to DP_MAX_DOMAIN); a longer explanation is dropped
+ * (6.2 lets the receiver use its own text instead). */
+#define DP_MAX_SPF_EXPAND	1024
+/* The identities given to check_host(): a sender is an address. */
+#define DP_MAX_SPF_SENDER	DP_MAX_ADDR
+
 #endif
