@@ -27,6 +27,26 @@ unsigned.test. 60 IN TXT "v=spf1 a:mail.unsigned.test -all"
 mail.unsigned.test. 60 IN A 192.0.2.10
 wrongds.test. 60 IN TXT "v=spf1 +all"
 EOF
+# a record of DP_MAX_SPF_RECORD (8192) bytes, and one a byte longer, in
+# strings of 255 bytes (the answers come over TCP)
+long_record()
+{
+	awk -v len="$1" 'BEGIN {
+		r = "v=spf1"
+		while (length(r) + 14 + 5 <= len)
+			r = r " ip4:192.0.2.1"
+		while (length(r) < len - 5)
+			r = r " "
+		r = r " -all"
+		out = ""
+		for (i = 1; i <= length(r); i += 255)
+			out = out " \"" substr(r, i, 255) "\""
+		print out
+	}'
+}
+echo "max.good.test. 60 IN TXT $(long_record 8192)" >>"$tmp/records"
+echo "over.good.test. 60 IN TXT $(long_record 8193)" >>"$tmp/records"
+
 DNSSERVER_OWNER=$$ sh "$top_srcdir/t/dnsserver.sh" start "$tmp/dns" \
     "$tmp/records" --dnssec >"$tmp/dns.out" 2>&1 || {
 	diag_file "$tmp/dns.out"
@@ -84,6 +104,12 @@ like "$err" '^dnssec=bogus ' "bogus, whatever else was secure"
 spf 192.0.2.1 a@badsig._domainkey.good.test
 is "$out" temperror "a record altered after signing is never used (+all)"
 like "$err" '^dnssec=bogus ' "it is bogus"
+
+spf 198.51.100.1 a@max.good.test
+is "$out" fail "a record of DP_MAX_SPF_RECORD bytes is read to its end (-all)"
+spf 198.51.100.1 a@over.good.test
+is "$out" permerror "a byte more is a permerror"
+like "$err" 'reason=.*too long' "saying it is too long"
 
 # one budget for the process
 spf 192.0.2.1 a@slow.good.test --budget 1000
