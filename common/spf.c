@@ -795,6 +795,14 @@ submit(struct ctx *c, const char *name, int type, struct dns_txt *a)
 {
 	char q[4 * DP_MAX_DOMAIN + 1];
 
+	if (c->dns == NULL) {
+		memset(a, 0, sizeof(*a));
+		a->type = type;
+		a->done = 1;
+		a->status = DNS_TEMP;
+		snprintf(a->why, sizeof(a->why), "no resolver");
+		return;
+	}
 	qname(name, q);
 	(void)dns_submit(c->dns, q, type, a);	/* a refusal marks a done */
 }
@@ -803,7 +811,7 @@ submit(struct ctx *c, const char *name, int type, struct dns_txt *a)
 static int
 wait_all(struct ctx *c)
 {
-	if (dns_wait(c->dns) != 0) {
+	if (c->dns != NULL && dns_wait(c->dns) != 0) {
 		why(c, "DNS resolver failure");
 		return ERR_TEMP;
 	}
@@ -1331,7 +1339,7 @@ setup(struct ctx *c, struct dns *dns, const struct spf_query *q,
 	inet_ntop(c->v6 ? AF_INET6 : AF_INET, c->ip, c->ipstr,
 	    sizeof(c->ipstr));
 	helo = q->helo != NULL ? q->helo : "";
-	if (strlen(helo) > DP_MAX_SPF_SENDER - sizeof("postmaster@"))
+	if (strlen(helo) + sizeof("postmaster@") > sizeof(c->sender))
 		return DP_E_LIMIT;
 	snprintf(c->helo, sizeof(c->helo), "%s", helo);
 	sender = q->sender != NULL && who == SPF_MAILFROM ? q->sender : "";
@@ -1379,7 +1387,15 @@ spf_check(struct dns *dns, const struct spf_query *q, enum spf_who who,
 		return DP_E_NOMEM;
 	if ((r = setup(c, dns, q, who)) != 0) {
 		free(c);
-		return r == DP_E_LIMIT ? DP_E_LIMIT : DP_E_USAGE;
+		if (r != DP_E_LIMIT)
+			return r;
+		/* longer than SMTP allows (RFC 5321 4.5.3.1): no domain
+		 * we could check */
+		out->verdict = SPF_NONE;
+		snprintf(out->reason, sizeof(out->reason), "%s longer than "
+		    "%d bytes", who == SPF_HELO ? "HELO name" : "sender",
+		    DP_MAX_SPF_SENDER);
+		return 0;
 	}
 	domain = who == SPF_HELO ? c->helo : c->odomain;
 	snprintf(out->domain, sizeof(out->domain), "%s", domain);
@@ -1387,6 +1403,11 @@ spf_check(struct dns *dns, const struct spf_query *q, enum spf_who who,
 	if (out->verdict != SPF_FAIL)
 		out->explanation[0] = '\0';
 	out->sec = c->looked ? c->sec : DNSSEC_INSECURE;
+	/* a bogus answer that only made a ptr or %{p} find nothing (5.5)
+	 * leaves a verdict that rests on no bogus data: not secure, but
+	 * bogus goes with the temperror of a bogus answer that mattered */
+	if (out->sec == DNSSEC_BOGUS && out->verdict != SPF_TEMPERROR)
+		out->sec = DNSSEC_INSECURE;
 	snprintf(out->reason, sizeof(out->reason), "%s", c->reason);
 	out->dns_terms = c->terms;
 	out->void_lookups = c->voids;

@@ -64,8 +64,10 @@ struct spf_result {
  * dns one after the other, submit and wait, within its budget (a lookup
  * that runs past it is a temperror). Returns 0 with the verdict in *out
  * (DNS trouble is a verdict, temperror), or DP_E_USAGE (ip is not an
- * address), DP_E_NOMEM. Bounds: DP_MAX_SPF_SENDER for the sender,
- * DP_MAX_SPF_RECORD for a record, the 4.6.4 limits DP_SPF_MAX_*.
+ * address), DP_E_NOMEM. Bounds: a sender, or postmaster@ and the HELO
+ * name, longer than DP_MAX_SPF_SENDER is none; a record longer than
+ * DP_MAX_SPF_RECORD a permerror; the 4.6.4 limits DP_SPF_MAX_*. With
+ * dns NULL every lookup fails: what needs one is a temperror.
  */
 int		 spf_check(struct dns *, const struct spf_query *, enum spf_who,
 		    struct spf_result *out);
@@ -89,7 +91,8 @@ int		 spf_record_check(const char *rec, size_t len, char *why,
  * (outlen bytes, NUL-terminated). explain: s is an explanation string
  * (c, r and t allowed, spaces kept). %{p} needs DNS: with dns NULL it is
  * "unknown". 0, DP_E_SYNTAX (a bad macro, or c/r/t outside an
- * explanation), DP_E_LIMIT (the result does not fit), DP_E_USAGE (q's ip).
+ * explanation), DP_E_LIMIT (the result does not fit, or q's sender or
+ * HELO name is over DP_MAX_SPF_SENDER), DP_E_USAGE (q's ip).
  */
 int		 spf_expand(struct dns *, const struct spf_query *,
 		    const char *domain, const char *s, size_t n, int explain,

@@ -58,7 +58,7 @@ main(void)
 	struct spf_result res;
 	size_t i;
 
-	plan(102);
+	plan(105);
 
 	/* record selection and syntax (4.5, 4.6, 12) */
 	is_int(rec("v=spf1"), 0, "an empty record is valid");
@@ -231,6 +231,23 @@ main(void)
 	is_int(spf_check(NULL, &q, SPF_MAILFROM, &res) == 0 &&
 	    res.verdict == SPF_NONE && strcmp(res.domain, "A2345678") == 0, 1,
 	    "the null path checks postmaster@HELO (2.4)");
+	/* a one-label domain: none before any lookup, so the length is
+	 * what decides the reason */
+	memset(big, 'a', DP_MAX_SPF_SENDER - 2);
+	strcpy(big + DP_MAX_SPF_SENDER - 2, "@x");
+	q.sender = big;
+	is_int(spf_check(NULL, &q, SPF_MAILFROM, &res) == 0 &&
+	    res.verdict == SPF_NONE && strstr(res.reason, "not a domain") !=
+	    NULL, 1, "a sender of DP_MAX_SPF_SENDER bytes is looked at");
+	strcpy(big + DP_MAX_SPF_SENDER - 2, "a@x");
+	is_int(spf_check(NULL, &q, SPF_MAILFROM, &res) == 0 &&
+	    res.verdict == SPF_NONE && strstr(res.reason, "longer") != NULL, 1,
+	    "one byte more: none, too long");
+	q.sender = "a@example.com";
+	is_int(spf_check(NULL, &q, SPF_MAILFROM, &res) == 0 &&
+	    res.verdict == SPF_TEMPERROR, 1,
+	    "no resolver: a lookup fails, temperror");
+	q.sender = "";
 	q.ip = "192.0.2.300";
 	is_int(spf_check(NULL, &q, SPF_MAILFROM, &res), DP_E_USAGE,
 	    "an IP that is no address is refused");
