@@ -222,19 +222,22 @@ while [ -d "$tmp/$k" ]; do
 				pass=0
 			fi
 			ok $pass "$id: expect $want, got $got, deliberately $dv"
-			[ "$de" = - ] || diag "explanation \"$gotexp\", deliberately \"$de\""
+			[ "$de" = - ] ||
+			    diag "explanation \"$gotexp\", deliberately \"$de\""
 			diag "${d#*	}"
 			continue
 		fi
 		pass=1
 		case "|$want|" in *"|$got|"*) pass=0 ;; esac
+		# the explanation (free text) stays out of the TAP name
 		name_exp=
 		if [ "$wantexp" != - ]; then
-			name_exp=" (explanation \"$gotexp\")"
+			name_exp=", and the explanation"
 			[ "$gotexp" = "$wantexp" ] || pass=1
 		fi
 		ok $pass "$id: expect $want, got $got$name_exp" || {
-			[ "$wantexp" = - ] || diag "want explanation: $wantexp"
+			[ "$wantexp" = - ] ||
+			    diag "explanation: got \"$gotexp\", want \"$wantexp\""
 			diag_file "$tmp/err"
 		}
 	done <"$tmp/$k/cases"
