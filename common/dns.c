@@ -303,17 +303,6 @@ left_ms(const struct dns *d)
 	return d->start + (double)d->budget_ms - now_ms();
 }
 
-long
-dns_budget_left(const struct dns *d)
-{
-	double left;
-
-	if (!d->started)
-		return d->budget_ms;
-	left = left_ms(d);
-	return left > 0 ? (long)left : 0;
-}
-
 static int
 submit(struct dns *d, const char *name, int type, size_t limit,
     struct dns_txt *t)

@@ -91,8 +91,6 @@ int	dns_submit(struct dns *, const char *name, int type,
  */
 int	dns_wait(struct dns *);
 void	dns_set_budget(struct dns *, long budget_ms);
-/* Milliseconds left of the budget (0 when spent; all before a submit). */
-long	dns_budget_left(const struct dns *);
 /* Free the records of an answer (it can be submitted again). */
 void	dns_txt_clear(struct dns_txt *);
 /*
