@@ -169,9 +169,9 @@ WRAP
 	done
 	# the interop and load tests run hundreds of processes: not here
 	make check TESTS="t/buf-t t/canon-t t/tagval-t t/addr-t t/dkim-t \
-	    t/rfc8463-t t/message-t t/spf-t t/sign-basic.sh t/sign-badinput.sh \
-	    t/sign-authz.sh t/keys-basic.sh t/keys-perms.sh t/verify-dns.sh \
-	    t/faults.sh"
+	    t/rfc8463-t t/message-t t/dns-t t/spf-t t/sign-basic.sh \
+	    t/sign-badinput.sh t/sign-authz.sh t/keys-basic.sh t/keys-perms.sh \
+	    t/verify-dns.sh t/faults.sh"
 }
 
 case "${1:-}" in
