@@ -510,24 +510,28 @@ is_toplabel(const char *s, size_t n)
 static int
 domain_spec_ok(const char *s, size_t n)
 {
-	size_t e, b;
+	size_t e, b, i;
+	int last_macro = 0;
 
 	if (n == 0 || macro_check(s, n, 0) != 0)
 		return 0;
-	if (s[n - 1] == '}') {
-		/* ends with a macro-expand: find its "%{" */
-		for (b = n; b > 1; b--)
-			if (s[b - 2] == '%' && s[b - 1] == '{')
-				return 1;
-		return 0;
+	/* does it end with a macro-expand ("%{...}", "%%", "%_", "%-")?
+	 * macro_check() has seen that each '%' starts a whole one */
+	for (i = 0; i < n;) {
+		if (s[i] != '%') {
+			last_macro = 0;
+			i++;
+			continue;
+		}
+		if (s[i + 1] == '{')
+			i = (size_t)((const char *)memchr(s + i, '}', n - i) -
+			    s) + 1;
+		else
+			i += 2;
+		last_macro = 1;
 	}
-	/* "%%", "%_" and "%-" are macro-expands too */
-	if (n >= 2 && s[n - 2] == '%' && strchr("%_-", s[n - 1]) != NULL) {
-		for (b = n - 2; b > 0 && s[b - 1] == '%'; b--)
-			;
-		if ((n - 2 - b) % 2 == 0)
-			return 1;
-	}
+	if (last_macro)
+		return 1;
 	e = n;
 	if (s[e - 1] == '.')
 		e--;

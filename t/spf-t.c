@@ -58,7 +58,7 @@ main(void)
 	struct spf_result res;
 	size_t i;
 
-	plan(105);
+	plan(106);
 
 	/* record selection and syntax (4.5, 4.6, 12) */
 	is_int(rec("v=spf1"), 0, "an empty record is valid");
@@ -91,8 +91,10 @@ main(void)
 	is_int(rec("v=spf1 a:example.123 -all"), DP_E_SYNTAX,
 	    "an all-digit toplabel");
 	is_int(rec("v=spf1 a:example.org. -all"), 0, "a final dot is allowed");
-	is_int(rec("v=spf1 a:%{d} exists:%{i}.%{d2}"), 0,
+	is_int(rec("v=spf1 a:%{d} exists:%{i}.%{d2} a:x.%%"), 0,
 	    "a domain-spec may end in a macro");
+	is_int(rec("v=spf1 a:%{d}.x}"), DP_E_SYNTAX,
+	    "a '}' after a macro is no macro end");
 	is_int(rec("v=spf1 a:ctrl.example.com\rptr -all"), DP_E_SYNTAX,
 	    "a control character is no separator");
 	is_int(rec("v=spf1 a:\xef\xbb\xbfgarbage.example.net -all"),
