@@ -45,8 +45,9 @@ struct spf_query {
 
 struct spf_result {
 	enum spf_verdict verdict;
-	/* secure only when every answer the verdict rests on was; bogus
-	 * answers are never used (their lookup gives temperror) */
+	/* secure only when every answer the verdict rests on was; a bogus
+	 * answer is never used: its lookup gives temperror, and bogus is
+	 * only ever reported with temperror */
 	enum dnssec	 sec;
 	char		 domain[DP_MAX_SPF_SENDER + 1];	/* as checked */
 	/* fail only, from exp= (6.2), macro-expanded; "" when there is
@@ -89,8 +90,8 @@ int		 spf_record_check(const char *rec, size_t len, char *why,
 /*
  * Expand the macro-string s (7) for the query q at domain, into out
  * (outlen bytes, NUL-terminated). explain: s is an explanation string
- * (c, r and t allowed, spaces kept). %{p} needs DNS: with dns NULL it is
- * "unknown". 0, DP_E_SYNTAX (a bad macro, or c/r/t outside an
+ * (c, r and t allowed, spaces kept). %{p} is looked up through dns
+ * (PTR, then the names' addresses, 5.5); with dns NULL it is "unknown". 0, DP_E_SYNTAX (a bad macro, or c/r/t outside an
  * explanation), DP_E_LIMIT (the result does not fit, or q's sender or
  * HELO name is over DP_MAX_SPF_SENDER), DP_E_USAGE (q's ip).
  */
@@ -105,7 +106,8 @@ int		 spf_expand(struct dns *, const struct spf_query *,
 int		 spf_cidr_match(const char *a, const char *net, int bits);
 /*
  * Is name, without or with a final dot, a multi-label domain name that
- * DNS can carry (labels of 1 to DP_MAX_LABEL, DP_MAX_DOMAIN in all; 4.3)?
+ * DNS can carry (labels of 1 to DP_MAX_LABEL, DP_MAX_DOMAIN in all;
+ * printable ASCII and space, no '[' or ']' of a domain literal; 4.3)?
  */
 int		 spf_valid_domain(const char *name);
 
