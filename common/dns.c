@@ -1,4 +1,4 @@
-/* dns.c - libunbound's async API with a hard deadline (ub_cancel). */
+/* dns.c - libunbound's async API with one hard deadline (ub_cancel). */
 #include "config.h"
 
 #include <errno.h>
@@ -17,15 +17,16 @@
 #include "status.h"
 
 #define DEFAULT_ROOT_KEY	"/usr/share/dns/root.key"
-#define MAX_QUERIES		DP_MAX_SIGS
 
 struct dns {
 	struct ub_ctx	*ctx;
 	FILE		*quiet;		/* libunbound's own log goes here */
-	struct dns_txt	*q[MAX_QUERIES];
+	struct dns_txt	*q[DP_MAX_DNS_PENDING];	/* open lookups */
 	size_t		 nq;
+	size_t		 total;		/* lookups submitted, ever */
 	long		 budget_ms;
-	double		 start;		/* ms, monotonic, first submit */
+	int		 started;
+	double		 start;		/* ms, monotonic, first submit ever */
 };
 
 static double
@@ -160,23 +161,93 @@ dns_txt_join(const unsigned char *p, size_t len, struct buf *out)
 	return 0;
 }
 
-static void
-take_txt(struct dns_txt *t, const struct ub_result *res)
+/*
+ * A domain name in wire form (uncompressed: libunbound hands rdata so)
+ * as text without the final dot, into out (DP_MAX_DOMAIN + 1). -1 for
+ * a name that would not read back as the same name: a byte outside
+ * '!'..'~' or a '.' inside a label, or too long.
+ */
+static int
+wire_name(const unsigned char *p, size_t len, char *out)
 {
+	size_t k = 0, o = 0, l, i;
+
+	while (k < len && (l = p[k++]) != 0) {
+		if (l > DP_MAX_LABEL || l > len - k)
+			return -1;
+		if (o != 0)
+			out[o++] = '.';
+		if (o + l > DP_MAX_DOMAIN)
+			return -1;
+		for (i = 0; i < l; i++) {
+			if (p[k + i] <= ' ' || p[k + i] > '~' ||
+			    p[k + i] == '.')
+				return -1;
+			out[o++] = (char)p[k + i];
+		}
+		k += l;
+	}
+	if (k == len && (len == 0 || p[k - 1] != 0))
+		return -1;	/* ran off the rdata without the root label */
+	out[o] = '\0';
+	return 0;
+}
+
+/* One record of t->type into a new buffer; NULL when it does not fit. */
+static struct buf *
+take_one(const struct dns_txt *t, const unsigned char *p, size_t len)
+{
+	char name[DP_MAX_DOMAIN + 1];
+	struct buf *b;
+	int r = -1;
+
+	if ((b = buf_new(DP_MAX_SIG_BYTES)) == NULL)
+		return NULL;
+	switch (t->type) {
+	case DNS_T_A:
+		if (len == 4)
+			r = buf_add(b, p, len);
+		break;
+	case DNS_T_AAAA:
+		if (len == 16)
+			r = buf_add(b, p, len);
+		break;
+	case DNS_T_MX:
+		/* the preference does not matter to us (RFC 7208 5.4) */
+		if (len > 2 && wire_name(p + 2, len - 2, name) == 0)
+			r = buf_adds(b, name);
+		break;
+	case DNS_T_PTR:
+		if (wire_name(p, len, name) == 0)
+			r = buf_adds(b, name);
+		break;
+	default:
+		r = dns_txt_join(p, len, b);
+		break;
+	}
+	if (r != 0) {
+		buf_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static void
+take_records(struct dns_txt *t, const struct ub_result *res)
+{
+	struct buf *b;
 	int i;
 
-	for (i = 0; res->data[i] != NULL && t->nrec < DP_MAX_TXT_RECORDS;
-	    i++) {
-		struct buf *b = buf_new(DP_MAX_SIG_BYTES);
-
-		if (b == NULL)
-			break;
-		/* a malformed or oversized record is skipped, not cut */
-		if (res->len[i] < 0 || dns_txt_join((const unsigned char *)
-		    res->data[i], (size_t)res->len[i], b) != 0) {
-			buf_free(b);
+	for (i = 0; res->data[i] != NULL; i++) {
+		t->nans++;
+		if (t->nrec == t->limit) {
+			t->more = 1;
 			continue;
 		}
+		/* a malformed or oversized record is skipped, not cut */
+		if (res->len[i] < 0 || (b = take_one(t, (const unsigned char *)
+		    res->data[i], (size_t)res->len[i])) == NULL)
+			continue;
 		t->rec[t->nrec++] = b;
 	}
 }
@@ -196,10 +267,20 @@ answer(void *arg, int err, struct ub_result *res)
 	}
 	t->sec = res->secure ? DNSSEC_SECURE : res->bogus ? DNSSEC_BOGUS :
 	    DNSSEC_INSECURE;
-	if (res->bogus && res->why_bogus != NULL)
-		snprintf(t->why, sizeof(t->why), "%s", res->why_bogus);
-	/* a bogus answer arrives as NOERROR with data: status says bogus */
-	if (res->rcode == 2)
+	if (res->bogus)
+		snprintf(t->why, sizeof(t->why), "%s", res->why_bogus != NULL ?
+		    res->why_bogus : "DNSSEC bogus");
+	if (res->canonname != NULL && strlen(res->canonname) <
+	    sizeof(t->canon)) {
+		snprintf(t->canon, sizeof(t->canon), "%s", res->canonname);
+		if (t->canon[0] != '\0' && t->canon[strlen(t->canon) - 1] ==
+		    '.')
+			t->canon[strlen(t->canon) - 1] = '\0';
+	}
+	/* a bogus answer may come as NOERROR with data: never use it */
+	if (res->bogus)
+		t->status = DNS_TEMP;
+	else if (res->rcode == 2)
 		t->status = DNS_TEMP;
 	else if (res->rcode == 5)
 		t->status = DNS_REFUSED;
@@ -209,25 +290,47 @@ answer(void *arg, int err, struct ub_result *res)
 		t->status = res->rcode == 0 ? DNS_NODATA : DNS_TEMP;
 	else {
 		t->status = DNS_OK;
-		take_txt(t, res);
+		take_records(t, res);
 	}
 	if (t->status == DNS_TEMP && t->why[0] == '\0')
 		snprintf(t->why, sizeof(t->why), "SERVFAIL");
 	ub_resolve_free(res);
 }
 
-int
-dns_txt_submit(struct dns *d, const char *name, struct dns_txt *t)
+static double
+left_ms(const struct dns *d)
+{
+	return d->start + (double)d->budget_ms - now_ms();
+}
+
+static int
+submit(struct dns *d, const char *name, int type, size_t limit,
+    struct dns_txt *t)
 {
 	int r;
 
 	memset(t, 0, sizeof(*t));
 	t->dns = d;
-	if (d->nq == MAX_QUERIES)
+	t->type = type;
+	t->limit = limit;
+	if (d->nq == DP_MAX_DNS_PENDING || d->total == DP_MAX_DNS_QUERIES) {
+		t->done = 1;
+		t->status = DNS_TEMP;
+		snprintf(t->why, sizeof(t->why), "too many DNS lookups");
 		return DP_E_LIMIT;
-	if (d->nq == 0)
+	}
+	d->total++;
+	/* one budget for the process: the clock starts once */
+	if (!d->started) {
+		d->started = 1;
 		d->start = now_ms();
-	if ((r = ub_resolve_async(d->ctx, name, 16 /* TXT */, 1, t, answer,
+	} else if (left_ms(d) <= 0) {
+		t->done = 1;
+		t->status = DNS_TEMP;
+		snprintf(t->why, sizeof(t->why), "DNS timeout");
+		return 0;
+	}
+	if ((r = ub_resolve_async(d->ctx, name, type, 1, t, answer,
 	    &t->id)) != 0) {
 		t->done = 1;
 		t->status = DNS_TEMP;
@@ -236,6 +339,18 @@ dns_txt_submit(struct dns *d, const char *name, struct dns_txt *t)
 	}
 	d->q[d->nq++] = t;
 	return 0;
+}
+
+int
+dns_txt_submit(struct dns *d, const char *name, struct dns_txt *t)
+{
+	return submit(d, name, DNS_T_TXT, DP_MAX_TXT_RECORDS, t);
+}
+
+int
+dns_submit(struct dns *d, const char *name, int type, struct dns_txt *t)
+{
+	return submit(d, name, type, DP_MAX_DNS_RECORDS, t);
 }
 
 static int
@@ -264,7 +379,7 @@ dns_wait(struct dns *d)
 	if (poll(&p, 1, 0) > 0 && ub_process(d->ctx) != 0)
 		return DP_E_DNS;
 	while (!all_done(d)) {
-		left = d->start + (double)d->budget_ms - now_ms();
+		left = left_ms(d);
 		if (left <= 0)
 			break;
 		r = poll(&p, 1, (int)left + 1);
@@ -291,8 +406,10 @@ dns_txt_clear(struct dns_txt *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->nrec; i++)
+	for (i = 0; i < t->nrec; i++) {
 		buf_free(t->rec[i]);
+		t->rec[i] = NULL;
+	}
 	t->nrec = 0;
 }
 

@@ -1,4 +1,4 @@
-/* dns.h - TXT lookups through libunbound, concurrent, with a deadline. */
+/* dns.h - DNS lookups through libunbound, concurrent, with one deadline. */
 #ifndef DP_DNS_H
 #define DP_DNS_H
 
@@ -15,17 +15,44 @@ enum dns_status {
 	DNS_PENDING,	/* not answered (yet) */
 	DNS_OK,		/* records in rec[] */
 	DNS_NXDOMAIN,	/* the name does not exist */
-	DNS_NODATA,	/* the name exists, no TXT */
-	DNS_TEMP,	/* SERVFAIL, timeout, cancelled at the deadline */
+	DNS_NODATA,	/* the name exists, no record of the type */
+	DNS_TEMP,	/* SERVFAIL, timeout, cancelled at the deadline,
+			 * DNSSEC bogus (sec says so) */
 	DNS_REFUSED,	/* the resolver refused (names outside its zones) */
 };
 
+/* The types asked for, by their RR type numbers. */
+enum dns_type {
+	DNS_T_A = 1,
+	DNS_T_PTR = 12,
+	DNS_T_MX = 15,
+	DNS_T_TXT = 16,
+	DNS_T_AAAA = 28,
+};
+
+/*
+ * One answer, of any type (the name is from its first use, DKIM keys).
+ * rec[] holds, per type: A 4 bytes and AAAA 16 bytes, network order; MX
+ * the exchange and PTR the target as text, without the final dot (the
+ * root: empty); TXT the character-strings of one record joined. A record
+ * that does not fit (a name with a byte outside '!'..'~' or a '.' in a
+ * label, a TXT string past its rdata or over DP_MAX_SIG_BYTES) is left
+ * out; records past the type's limit too, and then more is 1. A DNSSEC
+ * bogus answer keeps no record: status DNS_TEMP, sec DNSSEC_BOGUS.
+ */
 struct dns_txt {
 	enum dns_status	 status;
 	enum dnssec	 sec;
 	char		 why[160];	/* bogus or error detail */
+	int		 type;		/* enum dns_type */
 	size_t		 nrec;
-	struct buf	*rec[DP_MAX_TXT_RECORDS];	/* strings joined */
+	size_t		 nans;		/* records in the answer, kept or not */
+	int		 more;		/* records past limit were dropped */
+	struct buf	*rec[DP_MAX_DNS_RECORDS];
+	char		 canon[DP_MAX_DOMAIN + 1];	/* the name the records
+					 * are at, after CNAMEs, as libunbound
+					 * gives it; "" when not known */
+	size_t		 limit;		/* records kept at most */
 	int		 id;		/* libunbound's, while pending */
 	int		 done;
 	struct dns	*dns;
@@ -43,15 +70,28 @@ struct dns_opts {
  * root trust anchor. Returns 0 or DP_E_DNS with why.
  */
 int	dns_new(const struct dns_opts *, struct dns **, char *why, size_t);
-/* Start a TXT lookup of name; the answer lands in *out. */
-int	dns_txt_submit(struct dns *, const char *name, struct dns_txt *out);
 /*
- * Process answers until every submitted lookup is done or budget_ms
- * (from the first submit) has passed; what is still open then is
- * cancelled and marked DNS_TEMP "timeout". Returns 0 or DP_E_DNS.
+ * Start a TXT lookup of name, keeping at most DP_MAX_TXT_RECORDS records
+ * (a DKIM key); the answer lands in *out, which must stay in place until
+ * dns_wait() returns. 0, or DP_E_LIMIT: more than DP_MAX_DNS_PENDING
+ * lookups open at once, or DP_MAX_DNS_QUERIES in the life of the process
+ * (then *out is done: DNS_TEMP). Once the budget is spent, a lookup is
+ * not sent: it is done at once, DNS_TEMP "DNS timeout".
+ */
+int	dns_txt_submit(struct dns *, const char *name, struct dns_txt *out);
+/* The same for any enum dns_type, keeping up to DP_MAX_DNS_RECORDS. */
+int	dns_submit(struct dns *, const char *name, int type,
+	    struct dns_txt *out);
+/*
+ * Process answers until every submitted lookup is done or the budget
+ * has passed; what is still open then is cancelled and marked DNS_TEMP
+ * "DNS timeout". The budget is one for the process: it runs from the
+ * first submit ever, so lookups made one after the other (SPF) share it
+ * with those made together (DKIM). Returns 0 or DP_E_DNS.
  */
 int	dns_wait(struct dns *);
 void	dns_set_budget(struct dns *, long budget_ms);
+/* Free the records of an answer (it can be submitted again). */
 void	dns_txt_clear(struct dns_txt *);
 /*
  * Join the character-strings of one TXT rdata (<len><bytes>...) into out,

@@ -50,9 +50,40 @@
 /* Longest line in the ARC fields we write before a tag is folded
  * inside (RFC 5322: 998 octets at most). */
 #define DP_ARC_LINE		900
+/* A domain name as text, without the final dot, and one label of it
+ * (RFC 1035 2.3.4: 255 octets in wire form leave 253 characters). */
+#define DP_MAX_DOMAIN		253
+#define DP_MAX_LABEL		63
+/* Records kept from one DNS answer of any type but a DKIM key's TXT (the
+ * A records of a host, the TXT records of a domain that also carry
+ * verification tokens). An SPF evaluation that needs more gives up. */
+#define DP_MAX_DNS_RECORDS	64
+/* DNS lookups open at once, and made in the life of one process: a
+ * message's DKIM keys, then SPF for HELO and MAIL FROM (RFC 7208 4.6.4
+ * bounds one check_host() to about 120 lookups: ten terms, each up to
+ * ten MX or PTR names to resolve) and DMARC policies. */
+#define DP_MAX_DNS_PENDING	(DP_MAX_SIGS + 64)
+#define DP_MAX_DNS_QUERIES	512
 /* Per-message DNS time budget by default, milliseconds. */
 #define DP_DEFAULT_BUDGET_MS	5000
 /* Clock skew allowed for t= and x=, seconds. */
 #define DP_DEFAULT_SKEW		300
+
+/* SPF (RFC 7208). One record as text, after its strings are joined
+ * (3.4 wants them small; real ones stay under 2 KB). */
+#define DP_MAX_SPF_RECORD	8192
+/* 4.6.4: terms that cause DNS queries (include, a, mx, ptr, exists,
+ * redirect), lookups that find nothing, and the names an mx or ptr
+ * mechanism looks at. */
+#define DP_SPF_MAX_DNS_TERMS	10
+#define DP_SPF_MAX_VOID		2
+#define DP_SPF_MAX_MX		10
+#define DP_SPF_MAX_PTR		10
+/* One macro expansion. A longer domain-spec's is a permerror (7.3 cuts
+ * what fits in here to DP_MAX_DOMAIN); a longer explanation is dropped
+ * (6.2 lets the receiver use its own text instead). */
+#define DP_MAX_SPF_EXPAND	1024
+/* The identities given to check_host(): a sender is an address. */
+#define DP_MAX_SPF_SENDER	DP_MAX_ADDR
 
 #endif

@@ -1,7 +1,7 @@
 #!/bin/sh
 # dnsserver.sh - a DNS server on 127.0.0.1 for dkimpipe's tests.
 #
-#	t/dnsserver.sh start DIR RECORDS [--dnssec]
+#	t/dnsserver.sh start DIR RECORDS [--dnssec | --root]
 #	t/dnsserver.sh stop DIR
 #	t/dnsserver.sh status DIR
 #
@@ -13,7 +13,7 @@
 #				these zones and nothing else (ub_ctx_config)
 #	DNSSEC=0|1
 #	ANCHOR='DIR/test.anchor' the DS of test. (--dnssec; else empty)
-#	BLACKHOLE_PORT=N CLOSED_PORT=N	(--dnssec; else empty)
+#	BLACKHOLE_PORT=N CLOSED_PORT=N	(--dnssec and --root; else empty)
 #	ZONES='z1. z2. ...'	every zone served
 # stop stops NSD and the helper; DIR itself stays (it is the caller's).
 #
@@ -42,6 +42,16 @@
 #	down.test.	delegated to 127.0.0.1@CLOSED_PORT, where nothing
 #			listens                               -> SERVFAIL
 # Records for names outside test. are served as in plain mode (insecure).
+#
+# --root: every record in one unsigned zone, "." itself, so that any name
+# it does not hold is NXDOMAIN from NSD (never REFUSED), at any depth,
+# with no SOA or NS of ours among the names (the SPF test suite's zone
+# data is a list of names, not of zones). UNBOUND_CONF sends "." to NSD
+# and makes every parent of an owner name transparent, which also turns
+# off libunbound's built-in answers for those names (2.0.192.in-addr.arpa.
+# and 8.b.d.0.1.0.0.2.ip6.arpa., documentation ranges, are AS112 zones it
+# would otherwise answer itself). The black hole and the closed port are
+# there as with --dnssec, for the caller's own stub-zones.
 # The glue in test. says port 53; UNBOUND_CONF's stub-zones send each zone
 # to its real port, refuse every other name locally ("." refuse), and point
 # the root at NSD (which refuses it), so no query can leave 127.0.0.1.
@@ -72,7 +82,7 @@ die()
 
 usage()
 {
-	echo "usage: $me start DIR RECORDS [--dnssec] | stop DIR | status DIR" >&2
+	echo "usage: $me start DIR RECORDS [--dnssec | --root] | stop DIR | status DIR" >&2
 	exit 64
 }
 
@@ -208,7 +218,7 @@ UNSERVED="timeout.test. down.test."
 split_records()
 {
 	awk -v dnssec="$DNSSEC" -v tree="$TREE" -v unserved="$UNSERVED" \
-	    -v dir="$DIR/src" '
+	    -v root="$ROOT" -v dir="$DIR/src" '
 	function registrable(o,    n, l, z) {
 		n = split(o, l, ".") - 1	# o ends in ".": l[n + 1] == ""
 		if (n <= 2)
@@ -248,7 +258,7 @@ split_records()
 				if (under(o, t[i]) && length(t[i]) > length(z))
 					z = t[i]
 		} else {
-			z = registrable(o)
+			z = root ? "." : registrable(o)
 			if (!(z in plain)) {
 				plain[z] = 1
 				print z
@@ -388,7 +398,7 @@ start_servers()
 	while :; do
 		tries=$((tries + 1))
 		PORT=${DNSSERVER_PORT:-$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 12700))}
-		if [ "$DNSSEC" = 1 ]; then
+		if [ "$DNSSEC" = 1 ] || [ "$ROOT" = 1 ]; then
 			BLACKHOLE_PORT=$((PORT + 1))
 			CLOSED_PORT=$((PORT + 2))
 		else
@@ -450,8 +460,24 @@ write_unbound_conf()
 server:
 	do-not-query-localhost: no
 	do-ip6: no
-	local-zone: "." refuse
 EOF
+		if [ "$ROOT" = 1 ]; then
+			# every parent of every owner, letters, digits, '-' and
+			# '_' only (the names of libunbound's built-in zones)
+			awk '!/^[ \t]*(;|$)/ {
+				o = tolower($1)
+				while (o != "." && o != "") {
+					if (o ~ /^[a-z0-9_.-]+$/ && !(o in seen)) {
+						seen[o] = 1
+						printf "\tlocal-zone: \"%s\" transparent\n", o
+					}
+					if (!sub(/^[^.]*\./, "", o))
+						break
+				}
+			}' "$RECORDS"
+		else
+			echo '	local-zone: "." refuse'
+		fi
 		# transparent also replaces libunbound's built-in RFC 6761 zones
 		# (test. would otherwise answer NXDOMAIN without asking anyone)
 		[ "$DNSSEC" = 0 ] || echo '	local-zone: "test." transparent'
@@ -463,6 +489,7 @@ EOF
 		echo '# no root hints: "." goes to NSD, which refuses it'
 		printf 'stub-zone:\n\tname: "."\n\tstub-addr: 127.0.0.1@%s\n' "$PORT"
 		while read -r z f; do
+			[ "$z" != . ] || continue
 			printf 'stub-zone:\n\tname: "%s"\n\tstub-addr: 127.0.0.1@%s\n' \
 			    "$z" "$PORT"
 		done <"$DIR/zones.list"
@@ -511,14 +538,20 @@ case $cmd in
 __build)
 	RECORDS=$3
 	DNSSEC=$4
+	ROOT=${5:-0}
 	build
 	;;
 start)
 	[ $# -ge 3 ] || usage
 	RECORDS=$3
 	DNSSEC=0
-	[ $# -lt 4 ] || [ "$4" = --dnssec ] || usage
-	[ $# -lt 4 ] || DNSSEC=1
+	ROOT=0
+	case ${4:-} in
+	'')	;;
+	--dnssec) DNSSEC=1 ;;
+	--root)	ROOT=1 ;;
+	*)	usage ;;
+	esac
 	[ -r "$RECORDS" ] || die "cannot read $RECORDS"
 	case $RECORDS in /*) ;; *) RECORDS=$(pwd -P)/$RECORDS ;; esac
 	LIFETIME=${DNSSERVER_LIFETIME:-1800}
@@ -529,7 +562,7 @@ start)
 	mkdir -p "$DIR"
 	! live_pid "$DIR/nsd.pid" >/dev/null || die "already running in $DIR"
 	rm -f "$DIR/vars"
-	sh -eu "$here/dnsserver.sh" __build "$DIR" "$RECORDS" "$DNSSEC" \
+	sh -eu "$here/dnsserver.sh" __build "$DIR" "$RECORDS" "$DNSSEC" "$ROOT" \
 	    >"$DIR/build.log" 2>&1 || {
 		sed 's/^/  /' "$DIR/build.log" >&2
 		die "building the zones failed"

@@ -17,6 +17,7 @@
 #include "dkim.h"
 #include "keyrec.h"
 #include "message.h"
+#include "spf.h"
 #include "tagval.h"
 #include "verify.h"
 
@@ -168,6 +169,33 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    keyrec_parse(buf_data(b), buf_len(b), &k, &why) == 0)
 		pubkey_free(k.pub);
 	buf_free(b);
+	return 0;
+}
+#endif
+
+#ifdef FUZZ_SPF
+/*
+ * An SPF record's syntax check, then the same bytes as a macro-string to
+ * expand, as a domain-spec and as an explanation, for an IPv4 and an
+ * IPv6 client (no DNS: %{p} is "unknown").
+ */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const struct spf_query q4 = { "192.0.2.3", "mx.example.org",
+	    "strong-bad@email.example.com", "mx.example.net", 1 };
+	static const struct spf_query q6 = { "2001:db8::cb01",
+	    "mx.example.org", "", NULL, 1 };
+	char why[128], out[DP_MAX_SPF_EXPAND + 1];
+	const char *s = (const char *)data;
+
+	(void)spf_record_check(s, size, why, sizeof(why));
+	if (memchr(data, '\0', size) != NULL)
+		return 0;
+	(void)spf_expand(NULL, &q4, "email.example.com", s, size, 0, out,
+	    sizeof(out));
+	(void)spf_expand(NULL, &q6, "email.example.com", s, size, 1, out,
+	    sizeof(out));
 	return 0;
 }
 #endif
