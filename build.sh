@@ -16,7 +16,7 @@ set -eu
 cd "$(dirname "$0")"
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libgnutls28-dev
-libunbound-dev libevent-dev libpopt-dev"
+libunbound-dev libevent-dev libpopt-dev libpsl-dev publicsuffix"
 TEST_DEPS="mandoc python3 python3-dkim python3-dnspython libmail-dkim-perl
 libnet-dns-perl opendkim-tools nsd ldnsutils openssl clang
 libclang-rt-14-dev valgrind libdb5.3 libicu72 libnsl2 libsasl2-2 libssl3
