@@ -50,4 +50,19 @@
 /* Clock skew allowed for t= and x=, seconds. */
 #define DP_DEFAULT_SKEW		300
 
+/* A domain name as text, without the final dot (RFC 1035 2.3.4). */
+#define DP_MAX_DOMAIN		253
+/* Names one DMARC DNS Tree Walk queries, however deep the domain
+ * (RFC 9989 4.10: eight; longer names skip to their last seven labels). */
+#define DP_DMARC_WALK		8
+/* Passing DKIM signatures whose d= DMARC checks for alignment; more are
+ * not looked at (each may cost a Tree Walk). */
+#define DP_MAX_DMARC_DKIM	8
+/* Distinct names one DMARC evaluation asks for: a walk for the Author
+ * Domain, each d= and the SPF domain, and the Author Domain itself. */
+#define DP_MAX_DMARC_QUERIES	((DP_MAX_DMARC_DKIM + 2) * DP_DMARC_WALK + 1)
+/* rua= and ruf= of a DMARC record, kept as text for reporting; a longer
+ * one is ignored as a whole (never cut). */
+#define DP_MAX_DMARC_URIS	1024
+
 #endif
