@@ -700,6 +700,9 @@ consult(struct dmarc_ctx *c, const struct dmarc_q *q)
 	case DNS_NODATA:
 		break;
 	default:
+		/* no answer proves anything: not secure */
+		if (c->sec == DNSSEC_SECURE)
+			c->sec = DNSSEC_INSECURE;
 		note_why(c, "%s: %s", q->name, q->txt.why[0] != '\0' ?
 		    q->txt.why : "DNS error");
 		return DP_E_DNS;
