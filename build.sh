@@ -21,7 +21,7 @@ TEST_DEPS="mandoc python3 python3-dkim python3-dnspython libmail-dkim-perl
 libnet-dns-perl opendkim-tools nsd ldnsutils openssl clang
 libclang-rt-14-dev valgrind libdb5.3 libicu72 libnsl2 libsasl2-2 libssl3
 libnss-wrapper libidn12 libgnutls-dane0 libpcre2-8-0 procmail maildrop
-dns-root-data dpkg-dev debhelper adduser"
+dns-root-data dpkg-dev debhelper adduser libopendmarc-dev"
 
 missing()
 {
