@@ -15,12 +15,12 @@ inc="-I$top -I$top/common"
 [ -f "$top/config.h" ] || { echo "run.sh: configure first" >&2; exit 1; }
 srcs=""
 for f in addr b64 buf canon crypto dkim keyrec message status tagval \
-    authres dns verify log; do
+    authres dns verify log dmarc; do
 	srcs="$srcs $top/common/$f.c"
 done
-libs="$(pkg-config --libs gnutls) -lunbound"
+libs="$(pkg-config --libs gnutls libpsl) -lunbound"
 rc=0
-for t in message canon tagval keyrec addr txt; do
+for t in message canon tagval keyrec addr txt dmarc; do
 	T=$(echo "$t" | tr a-z A-Z)
 	clang $cflags $inc -DFUZZ_$T "$top/t/fuzz/fuzz.c" $srcs $libs \
 	    -o "$out/fuzz-$t"
