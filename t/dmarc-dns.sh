@@ -52,14 +52,15 @@ sh "$top_srcdir/t/dnsserver.sh" start "$tmp/dns" "$tmp/records" --dnssec \
 at_exit "sh '$top_srcdir/t/dnsserver.sh' stop '$tmp/dns' >/dev/null 2>&1"
 . "$tmp/dns/vars"
 
-# case NAME WANT ARG...: the first line dmarc-eval prints is WANT.
+# case_is NAME WANT ARG...: dmarc-eval exits 0, its first line is WANT.
 case_is()
 {
 	_name=$1
 	_want=$2
 	shift 2
 	run "$eval_prog" --resolver-conf "$UNBOUND_CONF" "$@"
-	if is "$(sed -n 1p "$out_file")" "$_want" "$_name"; then
+	if is "$(sed -n 1p "$out_file") (exit $status)" "$_want (exit 0)" \
+	    "$_name"; then
 		return 0
 	fi
 	diag "dmarc-eval $* (exit $status)"
