@@ -41,8 +41,8 @@ struct dmarc_ctx {
 struct walk {
 	char		 names[DP_DMARC_WALK][DP_MAX_DOMAIN + 1];
 	size_t		 n;
-	int		 found[DP_DMARC_WALK];	/* one DMARC record there */
-	size_t		 stop;		/* index of a psd=y/n record, or n */
+	int		 found[DP_DMARC_WALK];	/* one record there */
+	size_t		 stop;		/* psd=y/n record's index, or n */
 	enum dmarc_psd	 stop_psd;
 	char		 org[DP_MAX_DOMAIN + 1];
 };
@@ -146,7 +146,7 @@ dmarc_author_domain(const char *from, size_t n, char out[DP_MAX_DOMAIN + 1],
 			memcpy(out, d, sizeof(d));
 			*ndomains = 1;
 		} else if (strcmp(out, d) != 0) {
-			*ndomains = 2;	/* "more than one" is all that counts */
+			*ndomains = 2;	/* "more than one" */
 			out[0] = '\0';
 			return DP_E_SYNTAX;
 		}
@@ -304,6 +304,7 @@ struct parse_state {
 static void
 take_tag(struct dmarc_record *r, struct parse_state *ps, const struct tag *t)
 {
+	enum dmarc_policy pol;
 	unsigned bit = 0;
 	int v;
 
@@ -330,7 +331,7 @@ take_tag(struct dmarc_record *r, struct parse_state *ps, const struct tag *t)
 	else if (name_is(t, "fo"))
 		bit = SEEN_FO;
 	else
-		return;	/* rf, ri (removed, C.5.2) and unknown tags: ignored */
+		return;	/* rf, ri (removed: C.5.2), unknown: ignored */
 	/* a tag given twice is a syntax error of that tag: both go */
 	if (ps->seen & bit) {
 		ps->dup |= bit;
@@ -342,14 +343,15 @@ take_tag(struct dmarc_record *r, struct parse_state *ps, const struct tag *t)
 	case SEEN_SP:
 	case SEEN_NP:
 		v = policy_value(t);
+		pol = v < 0 ? DMARC_POLICY_UNSET : (enum dmarc_policy)v;
 		if (bit == SEEN_P) {
-			r->p = v < 0 ? DMARC_POLICY_UNSET : (enum dmarc_policy)v;
+			r->p = pol;
 			ps->p_bad = v < 0;
 		} else if (bit == SEEN_SP) {
-			r->sp = v < 0 ? DMARC_POLICY_UNSET : (enum dmarc_policy)v;
+			r->sp = pol;
 			ps->sp_bad = v < 0;
 		} else {
-			r->np = v < 0 ? DMARC_POLICY_UNSET : (enum dmarc_policy)v;
+			r->np = pol;
 			ps->np_bad = v < 0;
 		}
 		break;
@@ -369,8 +371,8 @@ take_tag(struct dmarc_record *r, struct parse_state *ps, const struct tag *t)
 			size_t i;
 			int n = 0;
 
-			for (i = 0; i < t->vlen && is_digit((unsigned char)t->val[i]);
-			    i++)
+			for (i = 0; i < t->vlen &&
+			    is_digit((unsigned char)t->val[i]); i++)
 				n = n * 10 + (t->val[i] - '0');
 			if (i == t->vlen && n <= 100)
 				r->pct = n;
@@ -626,7 +628,7 @@ submit(struct dmarc_ctx *c, int *err)
 		if (c->q[i].submitted)
 			continue;
 		r = dns_txt_submit(c->dns, c->q[i].name, &c->q[i].txt);
-		if (r == DP_E_LIMIT) {	/* the dns layer's batch is full */
+		if (r == DP_E_LIMIT) {	/* the dns batch is full */
 			blocked = 1;
 			continue;
 		}
@@ -769,7 +771,7 @@ walk_eval(struct dmarc_ctx *c, const char *start, struct walk *w)
 	/* 4.10.2, from the longest name to the shortest */
 	if (w->stop < w->n && w->stop_psd == DMARC_PSD_N)
 		snprintf(w->org, sizeof(w->org), "%s", w->names[w->stop]);
-	else if (w->stop < w->n && w->stop > 0)	/* psd=y, not the start */
+	else if (w->stop < w->n && w->stop > 0)	/* psd=y, not at start */
 		snprintf(w->org, sizeof(w->org), "%s", suffix(w->names[0],
 		    labels(w->names[w->stop]) + 1));
 	else if (last < DP_DMARC_WALK)	/* the fewest labels */
@@ -1003,6 +1005,23 @@ dmarc_end(struct dmarc_ctx *c, const struct dmarc_auth *a,
 		reason(out, "Author Domain is not a domain name");
 		return 0;
 	}
+	/*
+	 * Relaxed alignment needs a walk for each other identifier. They go
+	 * out now, with the Author Domain's still in flight, before the
+	 * record says whether alignment is strict: one round of waiting,
+	 * so one time budget, at the cost of walks a strict record makes
+	 * useless. Answers nothing reads never count (a walk is read in
+	 * order and stops where the RFC stops).
+	 */
+	if (!c->opts.psl) {
+		for (i = 0; i < nd; i++)
+			if (dmarc_domain(a->dkim[i].d, d) == 0 &&
+			    strcmp(d, c->from) != 0)
+				ask_walk(c, d);
+		if (a->spf == DMARC_SPF_PASS && sd != NULL &&
+		    dmarc_domain(sd, d) == 0 && strcmp(d, c->from) != 0)
+			ask_walk(c, d);
+	}
 	if ((r = flush(c)) != 0) {
 		out->result = DMARC_TEMPERROR;
 		out->sec = DNSSEC_INSECURE;
@@ -1047,22 +1066,6 @@ dmarc_end(struct dmarc_ctx *c, const struct dmarc_auth *a,
 	strict_dkim = rec->strict_dkim;
 	strict_spf = rec->strict_spf;
 
-	/* relaxed alignment needs walks for other names: all at once */
-	if (!c->opts.psl) {
-		for (i = 0; i < nd && !strict_dkim; i++)
-			if (dmarc_domain(a->dkim[i].d, d) == 0 &&
-			    strcmp(d, c->from) != 0)
-				ask_walk(c, d);
-		if (a->spf == DMARC_SPF_PASS && sd != NULL && !strict_spf &&
-		    dmarc_domain(sd, d) == 0 && strcmp(d, c->from) != 0)
-			ask_walk(c, d);
-		if ((r = flush(c)) != 0) {
-			out->result = DMARC_TEMPERROR;
-			out->sec = DNSSEC_INSECURE;
-			reason(out, "DNS resolver failed");
-			return r;
-		}
-	}
 	for (i = 0; i < nd && !out->dkim_aligned; i++) {
 		k = align_one(c, a->dkim[i].d, strict_dkim, out);
 		if (k == 1) {

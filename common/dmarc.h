@@ -24,8 +24,8 @@ enum dmarc_code {
 	DMARC_NONE,		/* no DMARC Policy Record applies */
 	DMARC_PASS,		/* an Authenticated Identifier is aligned */
 	DMARC_FAIL,		/* a record applies, nothing is aligned */
-	DMARC_TEMPERROR,	/* a DNS answer that counts was temporary/bogus */
-	DMARC_PERMERROR		/* unusable record, or no single Author Domain */
+	DMARC_TEMPERROR,	/* an answer that counts: temporary, bogus */
+	DMARC_PERMERROR		/* bad record; not one Author Domain */
 };
 
 /* The SPF result of the MAIL FROM (or HELO) identity, RFC 7208 2.6. */
@@ -129,22 +129,22 @@ struct dmarc_auth {
 	const struct dmarc_dkim *dkim;	/* passing signatures only */
 	size_t		 ndkim;		/* the first DP_MAX_DMARC_DKIM count */
 	enum dmarc_spf	 spf;		/* of the identity below */
-	const char	*mail_from;	/* MAIL FROM domain; NULL or "": null path */
+	const char	*mail_from;	/* its domain; NULL, "": null path */
 	const char	*helo;		/* HELO domain, used for a null path */
 };
 
 struct dmarc_result {
 	enum dmarc_code	 result;
-	enum dmarc_policy policy;	/* the policy that applies; UNSET: none */
+	enum dmarc_policy policy;	/* the one that applies; UNSET: none */
 	const char	*policy_tag;	/* "p", "sp", "np", or "" */
 	enum dmarc_policy disposition;	/* asked for this message: NONE
 					 * unless it fails; after t= and pct= */
-	int		 lowered;	/* disposition below policy (t=y, pct) */
+	int		 lowered;	/* below policy (t=y, pct) */
 	char		 from[DP_MAX_DOMAIN + 1];	/* header.from */
 	char		 policy_domain[DP_MAX_DOMAIN + 1];	/* "" if none */
 	char		 org_domain[DP_MAX_DOMAIN + 1];	/* the Author Domain's,
 							 * "" if not needed */
-	enum dnssec	 sec;		/* weakest answer the verdict rests on */
+	enum dnssec	 sec;		/* weakest answer the verdict used */
 	int		 dkim_aligned, spf_aligned;
 	char		 reason[192];
 	struct dmarc_record rec;	/* the record applied, if any */
@@ -161,8 +161,9 @@ struct dmarc_result {
 int	dmarc_begin(struct dns *, const char *from, const struct dmarc_opts *,
 	    struct dmarc_ctx **);
 /*
- * Wait for those answers, walk for the Organizational Domains that
- * relaxed alignment needs (more submits and dns_wait calls), decide.
+ * Submit the walks of the other identifiers (relaxed alignment may need
+ * them), wait for every answer (one dns_wait round, more only when the
+ * dns layer's batch is full), decide.
  * *out is always filled; a DNS trouble is a verdict (temperror), not an
  * error. Returns 0, or DP_E_NOMEM / DP_E_DNS (the resolver itself
  * failed; *out then says temperror).
@@ -187,7 +188,7 @@ const char *dmarc_policy_name(enum dmarc_policy);	/* "none", ...; "" */
 
 /*
  * The zone line a domain publishes (RFC 9989 B.2):
- * _dmarc.DOMAIN.<TAB>[TTL<TAB>]IN<TAB>TXT<TAB>"v=DMARC1; p=none; rua=mailto:..."
+ * _dmarc.DOMAIN.<TAB>[TTL<TAB>]IN<TAB>TXT<TAB>"v=DMARC1; p=none; rua=..."
  * with a newline; ttl < 0 leaves the TTL out. rua (NULL: none) is an
  * address, "mailto:" added unless there; strict_* add adkim=s, aspf=s.
  * 0, DP_E_USAGE (a bad domain, policy or address: one with ';', ',',
