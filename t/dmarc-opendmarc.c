@@ -65,7 +65,8 @@ main(int argc, char **argv)
 		line[strcspn(line, "\n")] = '\0';
 		if (sscanf(line, "%255s %255s %31s %255s", from, d, spf,
 		    sd) != 4) {
-			fprintf(stderr, "dmarc-opendmarc: bad line: %s\n", line);
+			fprintf(stderr, "dmarc-opendmarc: bad line: %s\n",
+			    line);
 			return 1;
 		}
 		if ((pctx = opendmarc_policy_connect_init((u_char *)"192.0.2.1",
