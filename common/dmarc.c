@@ -472,16 +472,21 @@ dmarc_record_parse(const char *s, size_t n, struct dmarc_record *r)
 	if (ps.dup & SEEN_FO)
 		strcpy(r->fo, "0");
 	/*
-	 * 4.10.1: no valid p=, or an invalid sp= or np=: with a usable rua=
-	 * the record acts as "p=none"; without one, no DMARC processing.
+	 * 4.10.1: an invalid p=, sp= or np= (a repeated one included): with
+	 * a usable rua= the record acts as "p=none"; without one, no DMARC
+	 * processing. 4.7: a record without p= at all is "treated as if it
+	 * included p=none".
 	 */
-	if (r->p == DMARC_POLICY_UNSET || ps.sp_bad || ps.np_bad) {
+	if (ps.p_bad || ps.sp_bad || ps.np_bad) {
 		if (r->rua_valid) {
 			r->p = DMARC_POLICY_NONE;
 			r->sp = r->np = DMARC_POLICY_UNSET;
 			r->p_assumed = 1;
 		} else
 			r->unusable = 1;
+	} else if (r->p == DMARC_POLICY_UNSET) {
+		r->p = DMARC_POLICY_NONE;
+		r->p_assumed = 1;
 	}
 	return 0;
 }

@@ -38,12 +38,12 @@ enum dmarc_spf {
  * One DMARC Policy Record (RFC 9989 4.7, 4.8). Syntax errors after v=
  * do not invalidate the record (4.8: they are "discarded in favor of
  * default values"): a bad or repeated tag counts as absent, except that
- * a missing or bad p=, or a bad sp= or np=, makes the record act as
- * "p=none" when rua= has a valid URI and unusable otherwise (4.10.1).
+ * a bad p=, sp= or np= makes the record act as "p=none" when rua= has a
+ * valid URI and unusable otherwise (4.10.1); no p= at all is p=none (4.7).
  */
 struct dmarc_record {
 	enum dmarc_policy p, sp, np;	/* after the 4.10.1 fallback */
-	int		 p_assumed;	/* p=none by that fallback */
+	int		 p_assumed;	/* p=none: none there, or a bad one */
 	int		 unusable;	/* no valid policy and no valid rua= */
 	enum dmarc_psd	 psd;
 	int		 t;		/* t=y */

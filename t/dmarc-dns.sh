@@ -29,6 +29,7 @@ nodmarc.good.test.		300 IN TXT "no DMARC record here"
 ; no valid p= and no rua=: unusable; with a valid rua=: p=none
 _dmarc.broken.good.test.	300 IN TXT "v=DMARC1; p=bogus; sp=none"
 _dmarc.ruaonly.good.test.	300 IN TXT "v=DMARC1; p=block; rua=mailto:dmarc@ruaonly.good.test"
+_dmarc.nop.good.test.		300 IN TXT "v=DMARC1; sp=reject"
 _dmarc.sloppy.good.test.	300 IN TXT "v=DMARC1; p=reject;; adkim=x; foo=bar"
 ; two DMARC records at one name: both discarded
 _dmarc.two.good.test.		300 IN TXT "v=DMARC1; p=reject"
@@ -111,6 +112,12 @@ case_is "no valid p= and no rua=: permerror, no policy" \
 case_is "no valid p= but a valid rua=: as p=none" \
     "dmarc=fail policy=none tag=p dis=none from=ruaonly.good.test domain=ruaonly.good.test org=- sec=secure" \
     --from-domain ruaonly.good.test
+case_is "no p= at all: as p=none" \
+    "dmarc=fail policy=none tag=p dis=none from=nop.good.test domain=nop.good.test org=- sec=secure" \
+    --from-domain nop.good.test
+case_is "no p= at all: its sp= still counts for subdomains" \
+    "dmarc=fail policy=reject tag=sp dis=reject from=a.nop.good.test domain=nop.good.test org=nop.good.test sec=secure" \
+    --from-domain a.nop.good.test
 case_is "stray ';', a bad adkim=, an unknown tag: the rest counts" \
     "dmarc=fail policy=reject tag=p dis=reject from=sloppy.good.test domain=sloppy.good.test org=- sec=secure" \
     --from-domain sloppy.good.test

@@ -71,10 +71,10 @@ records(void)
 	is_int(r.p == DMARC_POLICY_REJECT && r.sp == DMARC_POLICY_NONE, 1,
 	    "the well-formed ones around them count");
 
-	is_int(parse("v=DMARC1; rua=mailto:a@example.org"), 0,
-	    "no p= but a valid rua=");
-	is_int(r.p == DMARC_POLICY_NONE && r.p_assumed && !r.unusable, 1,
-	    "acts as p=none (4.10.1)");
+	is_int(parse("v=DMARC1; rua=mailto:a@example.org; sp=reject"), 0,
+	    "no p=, a valid rua=, an sp=");
+	is_int(r.p == DMARC_POLICY_NONE && r.p_assumed && !r.unusable &&
+	    r.sp == DMARC_POLICY_REJECT, 1, "p=none, sp= kept (4.7)");
 	is_int(parse("v=DMARC1; p=block; rua=mailto:a@example.org"), 0,
 	    "an invalid p= with a valid rua=");
 	is_int(r.p == DMARC_POLICY_NONE && r.p_assumed, 1, "acts as p=none");
@@ -85,7 +85,8 @@ records(void)
 	is_int(parse("v=DMARC1; p=block"), 0, "an invalid p=, no rua=");
 	is_int(r.unusable, 1, "is unusable: no DMARC processing");
 	is_int(parse("v=DMARC1"), 0, "no p=, no rua=");
-	is_int(r.unusable, 1, "unusable");
+	is_int(r.p == DMARC_POLICY_NONE && r.p_assumed && !r.unusable, 1,
+	    "no p= at all is p=none (4.7)");
 	is_int(parse("v=DMARC1; p=reject; np=maybe"), 0, "an invalid np=");
 	is_int(r.unusable, 1, "unusable without rua= (4.10.1)");
 	is_int(parse("v=DMARC1; p=none; rua=example.org"), 0,
