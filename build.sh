@@ -155,7 +155,7 @@ valgrind_check()
 	# every program, and every C test, behind a wrapper that runs it
 	# under memcheck and fails on any error or definite leak
 	mkdir -p .real/t
-	for p in dkimpipe-sign dkimpipe-keys dkimpipe-verify t/*-t; do
+	for p in dkimpipe-sign dkimpipe-keys dkimpipe-verify t/*-t t/dmarc-eval; do
 		[ -x "$p" ] || continue
 		mv "$p" ".real/$p"
 		cat >"$p" <<WRAP
@@ -171,7 +171,7 @@ WRAP
 	make check TESTS="t/buf-t t/canon-t t/tagval-t t/addr-t t/dkim-t \
 	    t/rfc8463-t t/message-t t/sign-basic.sh t/sign-badinput.sh \
 	    t/sign-authz.sh t/keys-basic.sh t/keys-perms.sh t/verify-dns.sh \
-	    t/faults.sh"
+	    t/faults.sh t/dmarc-t t/dmarc-dns.sh"
 }
 
 case "${1:-}" in

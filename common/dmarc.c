@@ -940,7 +940,10 @@ discover(struct dmarc_ctx *c, struct dmarc_record *rec,
 	}
 	/*
 	 * The record at the Organizational Domain, else at the Public
-	 * Suffix Domain (the walk's psd=y record).
+	 * Suffix Domain (the walk's psd=y record). An Organizational Domain
+	 * the walk skipped (one label below a psd=y record seven labels
+	 * long, under an Author Domain of nine or more) is not asked for
+	 * separately: that would be a ninth query, and 4.10 allows eight.
 	 */
 	if ((r = walk_eval(c, c->from, &w)) != 0)
 		return r;

