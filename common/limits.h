@@ -85,5 +85,17 @@
 #define DP_MAX_SPF_EXPAND	1024
 /* The identities given to check_host(): a sender is an address. */
 #define DP_MAX_SPF_SENDER	DP_MAX_ADDR
+/* Names one DMARC DNS Tree Walk queries, however deep the domain
+ * (RFC 9989 4.10: eight; longer names skip to their last seven labels). */
+#define DP_DMARC_WALK		8
+/* Passing DKIM signatures whose d= DMARC checks for alignment; more are
+ * not looked at (each may cost a Tree Walk). */
+#define DP_MAX_DMARC_DKIM	8
+/* Distinct names one DMARC evaluation asks for: a walk for the Author
+ * Domain, each d= and the SPF domain, and the Author Domain itself. */
+#define DP_MAX_DMARC_QUERIES	((DP_MAX_DMARC_DKIM + 2) * DP_DMARC_WALK + 1)
+/* rua= and ruf= of a DMARC record, kept as text for reporting; a longer
+ * one is ignored as a whole (never cut). */
+#define DP_MAX_DMARC_URIS	1024
 
 #endif

@@ -13,6 +13,7 @@
 #include "authres.h"
 #include "buf.h"
 #include "canon.h"
+#include "dmarc.h"
 #include "dns.h"
 #include "dkim.h"
 #include "keyrec.h"
@@ -196,6 +197,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    sizeof(out));
 	(void)spf_expand(NULL, &q6, "email.example.com", s, size, 1, out,
 	    sizeof(out));
+	return 0;
+}
+#endif
+
+#ifdef FUZZ_DMARC
+/* A DMARC record; the same bytes as a domain (a Tree Walk's names)
+ * and as a From: value (the Author Domain). */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct dmarc_record r;
+	char names[DP_DMARC_WALK][DP_MAX_DOMAIN + 1];
+	char d[DP_MAX_DOMAIN + 1], *s;
+	size_t nd;
+
+	(void)dmarc_record_parse((const char *)data, size, &r);
+	(void)dmarc_author_domain((const char *)data, size, d, &nd);
+	if ((s = malloc(size + 1)) == NULL)
+		return 0;
+	memcpy(s, data, size);
+	s[size] = '\0';
+	(void)dmarc_walk_names(s, names);
+	free(s);
 	return 0;
 }
 #endif

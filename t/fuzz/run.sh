@@ -15,12 +15,12 @@ inc="-I$top -I$top/common"
 [ -f "$top/config.h" ] || { echo "run.sh: configure first" >&2; exit 1; }
 srcs=""
 for f in addr arc b64 buf canon crypto dkim keyrec message status tagval \
-    authres dns verify log spf; do
+    authres dns verify log spf dmarc; do
 	srcs="$srcs $top/common/$f.c"
 done
-libs="$(pkg-config --libs gnutls) -lunbound"
+libs="$(pkg-config --libs gnutls libpsl) -lunbound"
 rc=0
-for t in message canon tagval keyrec addr txt spf; do
+for t in message canon tagval keyrec addr txt spf dmarc; do
 	T=$(echo "$t" | tr a-z A-Z)
 	clang $cflags $inc -DFUZZ_$T "$top/t/fuzz/fuzz.c" $srcs $libs \
 	    -o "$out/fuzz-$t"
