@@ -20,6 +20,7 @@
 #include "limits.h"
 #include "log.h"
 #include "message.h"
+#include "policy.h"
 #include "proc.h"
 #include "status.h"
 #include "verify.h"
@@ -32,8 +33,9 @@ struct cli {
 	char	*authserv_id, *resolver_conf, *trust_anchor, *resolver;
 	char	*dnssec, *timeout, *reject, *require_domain, *log;
 	char	*bad_input, *now, *spool_dir, *config, *reject_code;
-	char	*client_ip;
+	char	*client_ip, *helo, *mail_from, *trusted_fwd, *trusted_sealers;
 	int	 max_sigs, skew, allow_partial, tempfail, no_arc;
+	int	 spf, dmarc, dmarc_psl, dmarc_reject;
 };
 
 /* The verifiers that read the body: DKIM's and ARC's. */
@@ -107,6 +109,27 @@ opts_parse(int argc, const char **argv, struct cli *o, struct verify_opts *vo,
 		    "the SMTP client's address, for smtp.remote-ip", "IP" },
 		{ "no-arc", 0, POPT_ARG_NONE, &o->no_arc, 0,
 		    "do not validate ARC chains (no arc= result)", NULL },
+		{ "spf", 0, POPT_ARG_NONE, &o->spf, 0,
+		    "check SPF for --mail-from (or --helo) and --client-ip",
+		    NULL },
+		{ "helo", 0, POPT_ARG_STRING, &o->helo, 0,
+		    "the SMTP client's HELO/EHLO name", "NAME" },
+		{ "mail-from", 0, POPT_ARG_STRING, &o->mail_from, 0,
+		    "the SMTP envelope sender (\"\" or <> for none)", "ADDR" },
+		{ "dmarc", 0, POPT_ARG_NONE, &o->dmarc, 0,
+		    "evaluate the From domain's DMARC policy", NULL },
+		{ "dmarc-psl", 0, POPT_ARG_NONE, &o->dmarc_psl, 0,
+		    "organizational domains from the Public Suffix List "
+		    "(RFC 7489) instead of the DNS Tree Walk", NULL },
+		{ "dmarc-reject", 0, POPT_ARG_NONE, &o->dmarc_reject, 0,
+		    "exit with --reject-code when DMARC asks to reject", NULL },
+		{ "trusted-forwarders", 0, POPT_ARG_STRING, &o->trusted_fwd, 0,
+		    "DMARC not enforced for mail from these forwarders (by "
+		    "MAIL FROM or DKIM domain)", "DOMAINS" },
+		{ "trusted-arc-sealers", 0, POPT_ARG_STRING,
+		    &o->trusted_sealers, 0,
+		    "DMARC not enforced when these ARC sealers vouch",
+		    "DOMAINS" },
 		{ "tempfail-on-dns", 0, POPT_ARG_NONE, &o->tempfail, 0,
 		    "exit 75 when every result is temperror", NULL },
 		{ "bad-input", 0, POPT_ARG_STRING, &o->bad_input, 0,
@@ -163,6 +186,16 @@ opts_parse(int argc, const char **argv, struct cli *o, struct verify_opts *vo,
 	    strspn(o->client_ip,
 	    "0123456789abcdefABCDEF.:") != strlen(o->client_ip)))
 		log_fatal(EX_USAGE, "--client-ip: want an IPv4 or IPv6 address");
+	if (o->dmarc_reject || o->dmarc_psl || o->trusted_fwd != NULL ||
+	    o->trusted_sealers != NULL)
+		o->dmarc = 1;	/* they only make sense with it */
+	if ((o->helo != NULL && strlen(o->helo) > 255) ||
+	    (o->mail_from != NULL && strlen(o->mail_from) > DP_MAX_ADDR + 2))
+		log_fatal(EX_USAGE, "--helo, --mail-from: too long");
+	if ((o->trusted_fwd != NULL && strlen(o->trusted_fwd) > 4096) ||
+	    (o->trusted_sealers != NULL && strlen(o->trusted_sealers) > 4096))
+		log_fatal(EX_USAGE, "--trusted-forwarders, "
+		    "--trusted-arc-sealers: at most 4096 characters");
 	if (o->bad_input != NULL && strcmp(o->bad_input, "pass") != 0 &&
 	    strcmp(o->bad_input, "refuse") != 0)
 		log_fatal(EX_USAGE, "--bad-input: want pass or refuse");
@@ -234,6 +267,8 @@ main(int argc, const char **argv)
 	struct message *m;
 	struct verify_ctx *vc;
 	struct arc_ctx *ac = NULL;
+	struct policy_ctx *pc = NULL;
+	struct policy_opts po;
 	struct arc_info ai;
 	struct sinks sk;
 	struct buf *ar;
@@ -244,6 +279,7 @@ main(int argc, const char **argv)
 	int r, temp;
 
 	memset(&o, 0, sizeof(o));
+	memset(&po, 0, sizeof(po));
 	stdio_sanitize();
 	log_init(PROG, LOG_FILTER);
 	opts_parse(argc, argv, &o, &vo, &dopts, &budget);
@@ -279,15 +315,26 @@ main(int argc, const char **argv)
 		    (!o.no_arc && (hfield_is(message_field(m, i),
 		    "arc-seal") || hfield_is(message_field(m, i),
 		    "arc-message-signature")));
-	if (n > 0) {
+	if (n > 0 || o.spf || o.dmarc) {
 		if ((r = dns_new(&dopts, &dns, why, sizeof(why))) != 0)
 			log_fatal(EX_TEMPFAIL, "resolver %s: %s",
 			    o.resolver_conf != NULL ? o.resolver_conf :
 			    "(default)", why);
 		dns_set_budget(dns, budget);
 	}
+	po.spf = o.spf;
+	po.dmarc = o.dmarc;
+	po.psl = o.dmarc_psl;
+	po.client_ip = o.client_ip;
+	po.helo = o.helo;
+	po.mail_from = o.mail_from;
+	po.receiver = o.authserv_id;
+	po.trusted_forwarders = o.trusted_fwd;
+	po.trusted_sealers = o.trusted_sealers;
+	po.now = vo.now;
 	if ((r = verify_begin(m, dns, &vo, &vc)) != 0 ||
-	    (!o.no_arc && (r = arc_begin(m, dns, &vo, &ac)) != 0))
+	    (!o.no_arc && (r = arc_begin(m, dns, &vo, &ac)) != 0) ||
+	    (r = policy_begin(m, dns, &po, &pc)) != 0)
 		log_fatal(EX_TEMPFAIL, "verifying: %s", dp_strerror(r));
 	sk.vc = vc;
 	sk.ac = ac;
@@ -304,10 +351,18 @@ main(int argc, const char **argv)
 	}
 	if (ac != NULL && arc_info(ac)->r != ARC_NONE)
 		temp = (n == 0 || temp) && arc_info(ac)->temp;
+	if ((r = policy_end(pc, res, n, ac != NULL ? arc_info(ac) : NULL)) !=
+	    0)
+		log_fatal(EX_TEMPFAIL, "verifying: %s", dp_strerror(r));
 	if (o.tempfail && temp)
 		log_fatal(EX_TEMPFAIL, "every signature: temporary error "
 		    "(%s)", n > 0 ? res[0]->reason : arc_info(ac)->reason);
-	if ((rej = rejection(&o, vc, why, sizeof(why))) != NULL)
+	/* a policy that cannot be read now may say reject: ask again */
+	if (o.tempfail && o.dmarc_reject && policy_temp(pc))
+		log_fatal(EX_TEMPFAIL, "DMARC or SPF: temporary DNS error");
+	if ((rej = rejection(&o, vc, why, sizeof(why))) != NULL ||
+	    (o.dmarc_reject && (rej = policy_reject(pc, why,
+	    sizeof(why))) != NULL))
 		log_fatal(o.reject_code != NULL &&
 		    strcmp(o.reject_code, "65") == 0 ? EX_DATAERR : EX_NOPERM,
 		    "rejected: %s", rej);
@@ -320,10 +375,12 @@ main(int argc, const char **argv)
 	    (r = authres_dkim(ar, res, n)) != 0 ||
 	    (ac != NULL && (r = authres_arc(ar, arc_info(ac),
 	    o.client_ip)) != 0) ||
+	    (r = policy_authres(ar, pc)) != 0 ||
 	    (r = authres_end(ar)) != 0 ||
 	    (r = message_add_header(m, buf_data(ar), buf_len(ar))) != 0)
 		log_fatal(EX_TEMPFAIL, "writing results: %s", dp_strerror(r));
 	buf_free(ar);
+	policy_free(pc);
 	arc_free(ac);
 	verify_free(vc);
 	dns_free(dns);

@@ -43,6 +43,9 @@ ks=$tmp/ks
     bail_out "cannot make keys for good.test"
 "$keys" --keystore "$tmp/ks2" new --domain good.test --algorithm ed25519 \
     --selector list >>"$tmp/records" || bail_out "cannot make a second key"
+# q.good.test asks for quarantine of mail that fails DMARC
+printf '_dmarc.q.good.test. 3600 IN TXT "v=DMARC1; p=quarantine"\n' \
+    >>"$tmp/records"
 sh "$top_srcdir/t/dnsserver.sh" start "$tmp/dns" "$tmp/records" --dnssec \
     >/dev/null 2>"$tmp/dns.err" ||
     { diag_file "$tmp/dns.err"; bail_out "the test DNS server did not start"; }
@@ -79,6 +82,9 @@ awk 'NR == 1 { print "Authentication-Results: relay.example.net;"
 # Tampered, with a MIME part whose header claims dkim=pass from us.
 printf 'From: Alice <alice@good.test>\nTo: bob@example.net\nSubject: mime\nDate: Mon, 23 Nov 2026 10:00:00 +0000\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b1"\n\n--b1\nContent-Type: text/plain\nAuthentication-Results: mx.example.org;\n\tdkim=pass header.d=good.test\n\nHello Bob\n--b1--\n' |
     "$sign" --keystore "$ks" | sed 's/^Hello Bob/Hello Eve/' >"$tmp/mime.eml"
+# Unsigned from a domain whose DMARC policy is quarantine.
+printf 'From: Mallory <boss@q.good.test>\nTo: bob@example.net\nSubject: pay\n\nPay now.\n' \
+    >"$tmp/quarantine.eml"
 # Our own authserv-id, forged: dkimpipe-verify removes it.
 awk 'NR == 1 { print "Authentication-Results: mx.example.org; dkim=pass"
 	print "\theader.d=good.test" } { print }' "$tmp/tampered.eml" >"$tmp/forged.eml"
@@ -144,6 +150,7 @@ delivered()
 	delivered_file=/dev/null
 	case $_want in
 	inbox)	_dir=$maildir ;;
+	Junk)	_dir=$maildir/.Junk ;;
 	*)	_dir=$maildir/.DKIM-fail ;;
 	esac
 	is "$status" 0 "$who $_name: exit 0"
@@ -169,11 +176,14 @@ fresh()
 	rm -rf "$root"
 	mkdir -p "$root"
 	if [ "$1" = maildrop ] && t_which maildirmake >/dev/null; then
-		maildirmake "$maildir" && maildirmake -f DKIM-fail "$maildir"
+		maildirmake "$maildir" && maildirmake -f DKIM-fail "$maildir" &&
+		    maildirmake -f Junk "$maildir"
 	else
 		mkdir -p "$maildir/cur" "$maildir/new" "$maildir/tmp"
 		mkdir -p "$maildir/.DKIM-fail/cur" "$maildir/.DKIM-fail/new" \
 		    "$maildir/.DKIM-fail/tmp"
+		mkdir -p "$maildir/.Junk/cur" "$maildir/.Junk/new" \
+		    "$maildir/.Junk/tmp"
 	fi
 }
 
@@ -200,11 +210,11 @@ deliver_maildrop()
 
 for who in procmail maildrop; do
 	if [ "$who" = procmail ] && [ $have_procmail = 0 ]; then
-		skip "procmail not installed (apt-get install procmail)" 39
+		skip "procmail not installed (apt-get install procmail)" 44
 		continue
 	fi
 	if [ "$who" = maildrop ] && [ $have_maildrop = 0 ]; then
-		skip "maildrop not installed (apt-get install maildrop)" 32
+		skip "maildrop not installed (apt-get install maildrop)" 37
 		continue
 	fi
 	fresh "$who"
@@ -244,6 +254,11 @@ for who in procmail maildrop; do
 	fresh "$who"
 	deliver_$who "$rc" "$tmp/good.conf" "$tmp/mime.eml"
 	delivered "tampered, a MIME part claims dkim=pass" DKIM-fail "$tmp/mime.eml"
+
+	fresh "$who"
+	deliver_$who "$rc" "$tmp/good.conf" "$tmp/quarantine.eml"
+	delivered "DMARC fails, the domain asks for quarantine" Junk \
+	    "$tmp/quarantine.eml"
 
 	# dkimpipe-verify fails: nothing is delivered, the MDA exits 75 and the
 	# mail server keeps the message (the forged field of ours never lands).

@@ -1,0 +1,321 @@
+/* policy.c - SPF and DMARC for dkimpipe-verify, after DKIM and ARC. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "arc.h"
+#include "buf.h"
+#include "dmarc.h"
+#include "dns.h"
+#include "limits.h"
+#include "message.h"
+#include "policy.h"
+#include "spf.h"
+#include "status.h"
+#include "verify.h"
+
+struct policy_ctx {
+	struct policy_opts	 o;
+	struct dns		*dns;
+	struct dmarc_ctx	*dc;
+	size_t			 ndomains;	/* Author Domains in From */
+	char			 author[DP_MAX_DOMAIN + 1];
+	int			 spf_done;
+	enum spf_who		 who;
+	struct spf_result	 spf;
+	int			 dmarc_done;
+	struct dmarc_result	 dr;
+	char			 override[DP_MAX_DOMAIN + 64];	/* "" none */
+};
+
+/* The MAIL FROM as SPF and DMARC take it: "" for the null path. */
+static const char *
+mail_from(const struct policy_opts *o)
+{
+	if (o->mail_from == NULL || strcmp(o->mail_from, "<>") == 0)
+		return "";
+	return o->mail_from;
+}
+
+/* The Author Domain: the From field's addresses' one domain (5.3.1). */
+static int
+author_domain(const struct message *m, struct policy_ctx *c)
+{
+	const struct hfield *f, *from = NULL;
+	struct buf *v;
+	size_t i;
+	int r;
+
+	for (i = 0; i < message_nfields(m); i++) {
+		f = message_field(m, i);
+		if (!hfield_is(f, "from"))
+			continue;
+		if (from != NULL) {
+			c->ndomains = 2;	/* two From fields: 5.3.1 */
+			return 0;
+		}
+		from = f;
+	}
+	if (from == NULL)
+		return 0;
+	if ((v = buf_new(DP_MAX_HEADER_BYTES)) == NULL)
+		return DP_E_NOMEM;
+	/* not exactly one: ndomains says how many (0 or several) */
+	if ((r = hfield_unfold(from, v)) == 0)
+		(void)dmarc_author_domain(buf_data(v), buf_len(v), c->author,
+		    &c->ndomains);
+	buf_free(v);
+	return r == DP_E_NOMEM ? r : 0;
+}
+
+int
+policy_begin(struct message *m, struct dns *dns, const struct policy_opts *o,
+    struct policy_ctx **out)
+{
+	struct dmarc_opts dmo = DMARC_OPTS_INIT;
+	struct policy_ctx *c;
+	int r;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return DP_E_NOMEM;
+	*out = c;
+	c->o = *o;
+	c->dns = dns;
+	if (!o->dmarc)
+		return 0;
+	if ((r = author_domain(m, c)) != 0)
+		return r;
+	dmo.psl = o->psl;
+	if (c->ndomains == 1 && (r = dmarc_begin(dns, c->author, &dmo,
+	    &c->dc)) != 0)
+		return r;
+	return 0;
+}
+
+/* Is name (or a parent of it) in the comma or space list? */
+static int
+listed(const char *list, const char *name)
+{
+	const char *p = list, *e;
+	size_t n, ln = strlen(name);
+
+	if (list == NULL || name == NULL || *name == '\0')
+		return 0;
+	while (*p != '\0') {
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+		for (e = p; *e != '\0' && *e != ',' && *e != ' ' &&
+		    *e != '\t'; e++)
+			;
+		n = (size_t)(e - p);
+		if (n > 0 && n <= ln && strncasecmp(name + ln - n, p, n) == 0 &&
+		    (n == ln || name[ln - n - 1] == '.'))
+			return 1;
+		p = e;
+	}
+	return 0;
+}
+
+static const enum dmarc_spf spf_for_dmarc[] = {
+	[SPF_NONE] = DMARC_SPF_NONE, [SPF_NEUTRAL] = DMARC_SPF_NEUTRAL,
+	[SPF_PASS] = DMARC_SPF_PASS, [SPF_FAIL] = DMARC_SPF_FAIL,
+	[SPF_SOFTFAIL] = DMARC_SPF_SOFTFAIL,
+	[SPF_TEMPERROR] = DMARC_SPF_TEMPERROR,
+	[SPF_PERMERROR] = DMARC_SPF_PERMERROR,
+};
+
+/* Local policy (RFC 9989 5.4, RFC 8617 7.2): who may exempt a failure. */
+static void
+overrides(struct policy_ctx *c, const struct sig_result *const *res,
+    size_t n, const struct arc_info *arc)
+{
+	const char *mf = mail_from(&c->o), *at;
+	size_t i;
+
+	if (c->dr.result != DMARC_FAIL ||
+	    c->dr.disposition == DMARC_POLICY_NONE)
+		return;
+	if ((at = strrchr(mf, '@')) != NULL &&
+	    listed(c->o.trusted_forwarders, at + 1)) {
+		snprintf(c->override, sizeof(c->override),
+		    "trusted forwarder %s", at + 1);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (res[i]->r == DKIM_PASS &&
+		    listed(c->o.trusted_forwarders, res[i]->d)) {
+			snprintf(c->override, sizeof(c->override),
+			    "trusted forwarder %s", res[i]->d);
+			return;
+		}
+	/* the hop that handed it to us sealed a chain that validates */
+	if (arc != NULL && arc->r == ARC_PASS &&
+	    listed(c->o.trusted_sealers, arc->sealer))
+		snprintf(c->override, sizeof(c->override),
+		    "ARC sealed by %s", arc->sealer);
+}
+
+int
+policy_end(struct policy_ctx *c, const struct sig_result *const *res,
+    size_t n, const struct arc_info *arc)
+{
+	struct dmarc_dkim dk[DP_MAX_DMARC_DKIM];
+	struct dmarc_auth auth;
+	struct spf_query q;
+	const char *mf = mail_from(&c->o), *at;
+	size_t i;
+	int r;
+
+	if (c->o.spf) {
+		memset(&q, 0, sizeof(q));
+		q.ip = c->o.client_ip;
+		q.helo = c->o.helo;
+		q.sender = mf;
+		q.receiver = c->o.receiver;
+		q.now = c->o.now;
+		/* the null path is checked as postmaster@HELO (2.4) */
+		c->who = SPF_MAILFROM;
+		if (q.ip == NULL || q.ip[0] == '\0') {
+			memset(&c->spf, 0, sizeof(c->spf));
+			c->spf.verdict = SPF_NONE;
+			snprintf(c->spf.reason, sizeof(c->spf.reason),
+			    "no client address");
+		} else if ((r = spf_check(c->dns, &q, c->who, &c->spf)) != 0) {
+			memset(&c->spf, 0, sizeof(c->spf));
+			c->spf.verdict = r == DP_E_USAGE ? SPF_NONE :
+			    SPF_TEMPERROR;
+			snprintf(c->spf.reason, sizeof(c->spf.reason), "%s",
+			    r == DP_E_USAGE ? "not an IP address" :
+			    dp_strerror(r));
+			if (r == DP_E_NOMEM)
+				return r;
+		}
+		c->spf_done = 1;
+	}
+	if (!c->o.dmarc)
+		return 0;
+	c->dmarc_done = 1;
+	if (c->dc == NULL) {
+		dmarc_no_author(&c->dr, c->ndomains);
+		return 0;
+	}
+	memset(&auth, 0, sizeof(auth));
+	for (i = 0; i < n && auth.ndkim < DP_MAX_DMARC_DKIM; i++)
+		if (res[i]->r == DKIM_PASS) {
+			dk[auth.ndkim].d = res[i]->d;
+			dk[auth.ndkim++].sec = res[i]->sec;
+		}
+	auth.dkim = dk;
+	auth.spf = c->spf_done ? spf_for_dmarc[c->spf.verdict] :
+	    DMARC_SPF_NONE;
+	auth.mail_from = (at = strrchr(mf, '@')) != NULL ? at + 1 : "";
+	auth.helo = c->o.helo;
+	if ((r = dmarc_end(c->dc, &auth, &c->dr)) != 0 && r != DP_E_DNS)
+		return r;
+	overrides(c, res, n, arc);
+	return 0;
+}
+
+/* Comment text: no ';', no parentheses, no control characters. */
+static int
+comment(struct buf *b, const char *s)
+{
+	int r = 0;
+
+	for (; *s != '\0' && r == 0; s++)
+		r = buf_addc(b, strchr(";()\\", *s) != NULL ||
+		    (unsigned char)*s < 0x20 ? ' ' : *s);
+	return r;
+}
+
+/* A token or quoted pvalue for smtp.mailfrom / smtp.helo. */
+static int
+pvalue(struct buf *b, const char *v)
+{
+	int r = 0;
+
+	if (*v != '\0' && strpbrk(v, " \t\r\n;()\"\\") == NULL)
+		return buf_adds(b, v);
+	if ((r = buf_addc(b, '"')) != 0)
+		return r;
+	for (; *v != '\0' && r == 0; v++)
+		r = buf_addc(b, strchr("\"\\", *v) != NULL ||
+		    (unsigned char)*v < 0x20 ? '?' : *v);
+	return r != 0 ? r : buf_addc(b, '"');
+}
+
+int
+policy_authres(struct buf *b, const struct policy_ctx *c)
+{
+	const char *mf = mail_from(&c->o);
+	struct dmarc_result dr;
+	int r;
+
+	if (c->spf_done) {
+		if ((r = buf_printf(b, ";\r\n\tspf=%s (",
+		    spf_verdict_name(c->spf.verdict))) != 0 ||
+		    (c->spf.reason[0] != '\0' &&
+		    ((r = comment(b, c->spf.reason)) != 0 ||
+		    (r = buf_adds(b, ", ")) != 0)) ||
+		    (r = buf_printf(b, "DNSSEC %s)",
+		    dnssec_name(c->spf.sec))) != 0)
+			return r;
+		if (mf[0] != '\0' && ((r = buf_adds(b, " smtp.mailfrom=")) != 0 ||
+		    (r = pvalue(b, mf)) != 0))
+			return r;
+		if (c->o.helo != NULL && c->o.helo[0] != '\0' &&
+		    ((r = buf_adds(b, mf[0] != '\0' ? "\r\n\tsmtp.helo=" :
+		    " smtp.helo=")) != 0 || (r = pvalue(b, c->o.helo)) != 0))
+			return r;
+	}
+	if (!c->dmarc_done)
+		return 0;
+	dr = c->dr;
+	if (c->override[0] != '\0')
+		dr.disposition = DMARC_POLICY_NONE;
+	if ((r = buf_adds(b, ";\r\n\t")) != 0 ||
+	    (r = dmarc_authres(b, &dr)) != 0)
+		return r;
+	if (c->override[0] != '\0')
+		return buf_printf(b, " (not enforced: %s)", c->override);
+	if (c->dr.reason[0] != '\0' && c->dr.result != DMARC_PASS) {
+		if ((r = buf_adds(b, " (")) != 0 ||
+		    (r = comment(b, c->dr.reason)) != 0)
+			return r;
+		return buf_addc(b, ')');
+	}
+	return 0;
+}
+
+const char *
+policy_reject(const struct policy_ctx *c, char *why, size_t whylen)
+{
+	if (!c->dmarc_done || c->dr.result != DMARC_FAIL ||
+	    c->dr.disposition != DMARC_POLICY_REJECT || c->override[0] != '\0')
+		return NULL;
+	snprintf(why, whylen, "DMARC: %s asks to reject mail that fails "
+	    "(%s=reject), and this fails: %s", c->dr.policy_domain[0] !=
+	    '\0' ? c->dr.policy_domain : c->dr.from, c->dr.policy_tag,
+	    c->dr.reason[0] != '\0' ? c->dr.reason : "nothing aligned passed");
+	return why;
+}
+
+int
+policy_temp(const struct policy_ctx *c)
+{
+	return (c->spf_done && c->spf.verdict == SPF_TEMPERROR) ||
+	    (c->dmarc_done && c->dr.result == DMARC_TEMPERROR);
+}
+
+void
+policy_free(struct policy_ctx *c)
+{
+	if (c == NULL)
+		return;
+	dmarc_free(c->dc);
+	free(c);
+}
