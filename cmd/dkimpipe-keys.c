@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "crypto.h"
 #include "dns.h"
+#include "dmarc.h"
 #include "keyrec.h"
 #include "tagval.h"
 #include "keystore.h"
@@ -31,8 +32,8 @@ enum { OPT_VERSION = 1 };
 
 struct opts {
 	char	*keystore, *domain, *selector, *algorithm, *user, *identity;
-	char	*format, *resolver_conf, *timeout;
-	int	 bits, ttl;
+	char	*format, *resolver_conf, *timeout, *policy, *rua;
+	int	 bits, ttl, strict;
 };
 
 /* popt strdup()s string arguments; the keystore may be the default. */
@@ -48,6 +49,8 @@ opts_free(struct opts *o)
 	free(o->format);
 	free(o->resolver_conf);
 	free(o->timeout);
+	free(o->policy);
+	free(o->rua);
 }
 
 static void
@@ -171,6 +174,61 @@ cmd_dns(struct keystore *ks, const struct opts *o)
 	if (n == 0)
 		log_fatal(EX_USAGE, "dns: no keys for %s", o->domain != NULL ?
 		    o->domain : "any domain");
+}
+
+/*
+ * dmarc: the DMARC record the domain should publish for what the keystore
+ * signs it with, and the way from p=none (reports only) to p=reject.
+ */
+static void
+cmd_dmarc(struct keystore *ks, const struct opts *o)
+{
+	const struct ks_entry *sel[DP_MAX_SIGN_KEYS];
+	enum dmarc_policy p = DMARC_POLICY_NONE;
+	char rua[DP_MAX_ADDR + 8];
+	struct buf *b;
+	size_t i, n;
+	int r;
+
+	need(o->domain, "--domain", "dmarc");
+	if (o->policy != NULL) {
+		if (strcmp(o->policy, "none") == 0)
+			p = DMARC_POLICY_NONE;
+		else if (strcmp(o->policy, "quarantine") == 0)
+			p = DMARC_POLICY_QUARANTINE;
+		else if (strcmp(o->policy, "reject") == 0)
+			p = DMARC_POLICY_REJECT;
+		else
+			log_fatal(EX_USAGE, "dmarc: --policy: want none, "
+			    "quarantine or reject");
+	}
+	/* reports go to the postmaster, who exists (RFC 2142) */
+	snprintf(rua, sizeof(rua), "%s", o->rua != NULL ? o->rua : "");
+	if (o->rua == NULL)
+		snprintf(rua, sizeof(rua), "postmaster@%s", o->domain);
+	if ((b = buf_new(4096)) == NULL)
+		log_fatal(EX_TEMPFAIL, "out of memory");
+	if ((r = dmarc_record_zone(b, o->domain, p, rua, o->strict, o->strict,
+	    o->ttl)) != 0)
+		log_fatal(EX_USAGE, "dmarc: %s or %s: %s", o->domain, rua,
+		    r == DP_E_USAGE ? "not a domain name or report address" :
+		    dp_strerror(r));
+	n = keystore_select(ks, o->domain, NULL, sel, DP_MAX_SIGN_KEYS);
+	printf("; DMARC for %s: ", o->domain);
+	if (n == 0)
+		printf("no active key here, so only SPF can align\n");
+	for (i = 0; i < n; i++)
+		printf("%s%s %s%s", i > 0 ? ", " : "signed with ",
+		    key_alg_name(sel[i]->alg), sel[i]->selector,
+		    i + 1 == n ? "\n" : "");
+	printf("; publish the DKIM records first (dkimpipe-keys dns), then "
+	    "this; go from\n; p=none to p=quarantine to p=reject once the "
+	    "reports to %s show\n; that all your mail passes.\n", rua);
+	fwrite(buf_data(b), 1, buf_len(b), stdout);
+	buf_free(b);
+	if (n == 0)
+		log_warn("dmarc: %s has no active key in %s", o->domain,
+		    keystore_dir(ks));
 }
 
 /* The p= of a TXT value, or NULL (not a tag list, or no p=). */
@@ -699,6 +757,13 @@ main(int argc, const char **argv)
 		    "FILE" },
 		{ "timeout", 0, POPT_ARG_STRING, &o.timeout, 0,
 		    "check: DNS time budget in seconds (5)", "SECONDS" },
+		{ "policy", 'p', POPT_ARG_STRING, &o.policy, 0,
+		    "dmarc: none (default), quarantine or reject", "POLICY" },
+		{ "rua", 0, POPT_ARG_STRING, &o.rua, 0,
+		    "dmarc: where aggregate reports go (postmaster@DOMAIN)",
+		    "ADDRESS" },
+		{ "strict", 0, POPT_ARG_NONE, &o.strict, 0,
+		    "dmarc: strict alignment (adkim=s, aspf=s)", NULL },
 		{ "version", 'V', POPT_ARG_NONE, NULL, OPT_VERSION,
 		    "print the version and exit", NULL },
 		POPT_AUTOHELP
@@ -715,8 +780,8 @@ main(int argc, const char **argv)
 	stdio_sanitize();
 	log_init(PROG, LOG_TO_STDERR);
 	pc = poptGetContext(PROG, argc, argv, table, 0);
-	poptSetOtherOptionHelp(pc, "[OPTIONS] new|import|list|dns|activate|"
-	    "retire|revoke|rotate|check|authz ...");
+	poptSetOtherOptionHelp(pc, "[OPTIONS] new|import|list|dns|dmarc|"
+	    "activate|retire|revoke|rotate|check|authz ...");
 	while ((c = poptGetNextOpt(pc)) >= 0)
 		if (c == OPT_VERSION) {
 			printf("%s %s\n", PROG, PACKAGE_VERSION);
@@ -753,6 +818,8 @@ main(int argc, const char **argv)
 		cmd_list(ks, &o);
 	else if (strcmp(cmd, "dns") == 0)
 		cmd_dns(ks, &o);
+	else if (strcmp(cmd, "dmarc") == 0)
+		cmd_dmarc(ks, &o);
 	else if (strcmp(cmd, "activate") == 0)
 		cmd_state(ks, &o, cmd, KS_ACTIVE);
 	else if (strcmp(cmd, "retire") == 0)

@@ -19,7 +19,7 @@ t_need ldns-keygen ldnsutils
 t_need ldns-signzone ldnsutils
 t_need perl
 
-plan 26
+plan 32
 
 mktmpdir tmp
 ks=$tmp/ks
@@ -36,10 +36,25 @@ T=1700000000
     { diag_file "$tmp/keys.err"; bail_out "dkimpipe-keys new failed"; }
 cat >>"$tmp/records" <<'EOF'
 good.test.		3600 IN TXT "v=spf1 ip4:192.0.2.1 -all"
-_dmarc.good.test.	3600 IN TXT "v=DMARC1; p=reject; rua=mailto:d@good.test"
-_dmarc.q.good.test.	3600 IN TXT "v=DMARC1; p=quarantine"
 lists.unsigned.test.	3600 IN TXT "v=spf1 ip4:192.0.2.7 -all"
 EOF
+# the DMARC records are the ones dkimpipe-keys says to publish
+run "$keys" -k "$ks" dmarc -d good.test --policy reject --rua d@good.test
+is "$status" 0 "dkimpipe-keys dmarc: exit 0"
+like "$out" '^; DMARC for good.test: signed with rsa sel' \
+    "it says what the keystore signs the domain with"
+like "$out" '^_dmarc\.good\.test\.	3600	IN	TXT	"v=DMARC1; p=reject; rua=mailto:d@good\.test"$' \
+    "and prints the zone line"
+printf '%s\n' "$out" | grep -v '^;' >>"$tmp/records"
+run "$keys" -k "$ks" dmarc -d q.good.test --policy quarantine
+like "$out" 'p=quarantine; rua=mailto:postmaster@q\.good\.test"$' \
+    "reports go to the postmaster by default"
+printf '%s\n' "$out" | grep -v '^;' >>"$tmp/records"
+run "$keys" -k "$ks" dmarc -d nokey.test
+like "$err" 'warning: dmarc: nokey.test has no active key' \
+    "a domain without a key: a warning (only SPF can align)"
+run "$keys" -k "$ks" dmarc -d good.test --policy block
+is "$status" 64 "an unknown --policy: EX_USAGE"
 DNSSERVER_OWNER=$$ sh "$top_srcdir/t/dnsserver.sh" start "$tmp/dns" \
     "$tmp/records" --dnssec >"$tmp/dns.out" 2>&1 || {
 	diag_file "$tmp/dns.out"
