@@ -19,7 +19,7 @@ t_need ldns-keygen ldnsutils
 t_need ldns-signzone ldnsutils
 t_need perl
 
-plan 32
+plan 37
 
 mktmpdir tmp
 ks=$tmp/ks
@@ -37,6 +37,9 @@ T=1700000000
 cat >>"$tmp/records" <<'EOF'
 good.test.		3600 IN TXT "v=spf1 ip4:192.0.2.1 -all"
 lists.unsigned.test.	3600 IN TXT "v=spf1 ip4:192.0.2.7 -all"
+soft.good.test.		3600 IN TXT "v=spf1 ip4:192.0.2.1 ~all"
+neutral.good.test.	3600 IN TXT "v=spf1 ?all"
+perm.good.test.		3600 IN TXT "v=spf1 ip4:192.0.2.1 frobnicate:x -all"
 EOF
 # the DMARC records are the ones dkimpipe-keys says to publish
 run "$keys" -k "$ks" dmarc -d good.test --policy reject --rua d@good.test
@@ -112,6 +115,16 @@ is "$(wc -c <"$out_file" | tr -d ' ')" 0 "and nothing on stdout"
 run $V --spf --dmarc-reject --reject-code 65 --client-ip 198.51.100.9 \
     --helo evil.example --mail-from ann@good.test <"$tmp/unsigned"
 is "$status" 65 "--reject-code 65 applies to DMARC too"
+
+# --- each SPF result as the A-R shows it (timeout.test never answers)
+for c in soft.good.test:softfail neutral.good.test:neutral \
+    perm.good.test:permerror timeout.test:temperror nosuch.good.test:none; do
+	d=${c%%:*} want=${c#*:}
+	run $V --timeout 2s --spf --client-ip 198.51.100.9 --helo x.good.test \
+	    --mail-from "ann@$d" <"$tmp/unsigned"
+	like "$(results "$out_file")" "spf=$want \\(.*\\) smtp.mailfrom=ann@$d" \
+	    "MAIL FROM in $d: spf=$want"
+done
 
 # --- null path: the HELO identity
 run $V --spf --dmarc --client-ip 198.51.100.9 --helo nohost.good.test \
