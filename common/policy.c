@@ -24,6 +24,7 @@ struct policy_ctx {
 	size_t			 ndomains;	/* Author Domains in From */
 	char			 author[DP_MAX_DOMAIN + 1];
 	int			 spf_done;
+	int			 spf_looked;	/* DNS was asked */
 	enum spf_who		 who;
 	struct spf_result	 spf;
 	int			 dmarc_done;
@@ -139,7 +140,10 @@ overrides(struct policy_ctx *c, const struct sig_result *const *res,
 	if (c->dr.result != DMARC_FAIL ||
 	    c->dr.disposition == DMARC_POLICY_NONE)
 		return;
-	if ((at = strrchr(mf, '@')) != NULL &&
+	/* a MAIL FROM domain counts only when SPF says the client may use
+	 * it: anyone can write a listed domain there */
+	if ((at = strrchr(mf, '@')) != NULL && c->spf_done &&
+	    c->spf.verdict == SPF_PASS &&
 	    listed(c->o.trusted_forwarders, at + 1)) {
 		snprintf(c->override, sizeof(c->override),
 		    "trusted forwarder %s", at + 1);
@@ -184,7 +188,8 @@ policy_end(struct policy_ctx *c, const struct sig_result *const *res,
 			c->spf.verdict = SPF_NONE;
 			snprintf(c->spf.reason, sizeof(c->spf.reason),
 			    "no client address");
-		} else if ((r = spf_check(c->dns, &q, c->who, &c->spf)) != 0) {
+		} else if (c->spf_looked = 1,
+		    (r = spf_check(c->dns, &q, c->who, &c->spf)) != 0) {
 			memset(&c->spf, 0, sizeof(c->spf));
 			c->spf.verdict = r == DP_E_USAGE ? SPF_NONE :
 			    SPF_TEMPERROR;
@@ -258,11 +263,11 @@ policy_authres(struct buf *b, const struct policy_ctx *c)
 	if (c->spf_done) {
 		if ((r = buf_printf(b, ";\r\n\tspf=%s (",
 		    spf_verdict_name(c->spf.verdict))) != 0 ||
-		    (c->spf.reason[0] != '\0' &&
-		    ((r = comment(b, c->spf.reason)) != 0 ||
-		    (r = buf_adds(b, ", ")) != 0)) ||
-		    (r = buf_printf(b, "DNSSEC %s)",
-		    dnssec_name(c->spf.sec))) != 0)
+		    (r = comment(b, c->spf.reason)) != 0 ||
+		    (c->spf_looked && (r = buf_printf(b, "%sDNSSEC %s",
+		    c->spf.reason[0] != '\0' ? ", " : "",
+		    dnssec_name(c->spf.sec))) != 0) ||
+		    (r = buf_addc(b, ')')) != 0)
 			return r;
 		if (mf[0] != '\0' && ((r = buf_adds(b, " smtp.mailfrom=")) != 0 ||
 		    (r = pvalue(b, mf)) != 0))
@@ -307,8 +312,12 @@ policy_reject(const struct policy_ctx *c, char *why, size_t whylen)
 int
 policy_temp(const struct policy_ctx *c)
 {
-	return (c->spf_done && c->spf.verdict == SPF_TEMPERROR) ||
-	    (c->dmarc_done && c->dr.result == DMARC_TEMPERROR);
+	if (!c->dmarc_done)
+		return c->spf_done && c->spf.verdict == SPF_TEMPERROR;
+	/* DMARC could not be read, or failed where an SPF answer that did
+	 * not come might have aligned */
+	return c->dr.result == DMARC_TEMPERROR || (c->dr.result ==
+	    DMARC_FAIL && c->spf_done && c->spf.verdict == SPF_TEMPERROR);
 }
 
 void

@@ -24,8 +24,9 @@ struct policy_opts {
 	const char	*mail_from;	/* NULL, "" or "<>": the null path */
 	const char	*receiver;	/* our name, SPF's %{r} */
 	/* comma or space lists of domains (local policy, RFC 9989 5.4):
-	 * forwarders whose MAIL FROM domain or passing DKIM d= exempts a
-	 * message from enforcement, and ARC sealers trusted likewise */
+	 * forwarders whose MAIL FROM domain (with spf=pass) or passing DKIM
+	 * d= exempts a message from enforcement, and ARC sealers trusted
+	 * likewise */
 	const char	*trusted_forwarders;
 	const char	*trusted_sealers;
 	long long	 now;		/* SPF's %{t}; 0: time(NULL) */
@@ -53,7 +54,8 @@ int	policy_authres(struct buf *, const struct policy_ctx *);
  * applies.
  */
 const char *policy_reject(const struct policy_ctx *, char *why, size_t);
-/* 1 when the policy verdicts are temporary errors (SPF or DMARC). */
+/* 1 when the verdict may change once DNS answers: DMARC temperror, or
+ * a DMARC failure with SPF temperror (without DMARC: SPF temperror). */
 int	policy_temp(const struct policy_ctx *);
 void	policy_free(struct policy_ctx *);
 

@@ -19,7 +19,7 @@ t_need ldns-keygen ldnsutils
 t_need ldns-signzone ldnsutils
 t_need perl
 
-plan 37
+plan 38
 
 mktmpdir tmp
 ks=$tmp/ks
@@ -162,6 +162,10 @@ run $V $LIST --dmarc-reject --trusted-forwarders lists.unsigned.test <"$tmp/seal
 is "$status" 0 "the list as a trusted forwarder (its MAIL FROM domain): delivered"
 like "$(results "$out_file")" '\(not enforced: trusted forwarder lists.unsigned.test\)' \
     "said so"
+run $V --spf --client-ip 198.51.100.9 --helo evil.example \
+    --mail-from l-bounces@lists.unsigned.test --dmarc-reject \
+    --trusted-forwarders lists.unsigned.test <"$tmp/sealed"
+is "$status" 77 "a forger writing the trusted forwarder in MAIL FROM (spf=fail): refused"
 # a changed chain: ARC fails, the trusted sealer no longer counts
 sed 's/^Subject: \[l\]/Subject: [x]/' "$tmp/sealed" >"$tmp/broken"
 run $V $LIST --dmarc-reject --trusted-arc-sealers lists.unsigned.test <"$tmp/broken"
