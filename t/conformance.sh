@@ -20,7 +20,8 @@
 # Deliberate differences from "expect" go in deliberate() below, each with
 # its reason: the case then must give our verdict instead, and its name
 # says so. Nothing is skipped silently: the cases this script does not run
-# (sign-repro, arc-validate) are TAP skips with the reason.
+# (sign-repro) are TAP skips with the reason; the ARC cases (mail-auth's
+# two; the ValiMail suite has t/arc-suite.sh) compare the arc= result.
 . "$(dirname "$0")/lib.sh"
 
 verify=$top_builddir/dkimpipe-verify
@@ -383,7 +384,15 @@ for f in $folders; do
 			skip "$id: b= reproduction is t/rfc8463-t's job"
 			;;
 		arc-validate)
-			skip "$id: ARC is not implemented yet"
+			[ "$now" != - ] || now=$fixed_now
+			verify_file "$id" "$data/$f/$input" "$now"
+			[ "$vstatus" != 0 ] || got=$(tr -d '\r' <"$tmp/out" |
+			    awk 'NR > 1 && !/^[ \t]/ { exit } { s = s " " $0 }
+			    END { if (match(s, /arc=[a-z]+/))
+				print substr(s, RSTART, RLENGTH)
+			    else print "no-arc" }')
+			is "$got" "$expect" "$id: expect $expect, got $got"
+			[ "$got" = "$expect" ] || ar_diag "$tmp/out"
 			;;
 		*)
 			ok 1 "$id: unknown kind $kind"
