@@ -490,5 +490,8 @@ diag "per message through both Exims, MAIL to maildir:" \
     "  without a filter:      $(stats "$tmp/without.ms")" \
     "dkimpipe-sign alone (setpriv + exec + RSA and Ed25519 signing):" \
     "                         $(stats "$tmp/alone.ms")"
-f=$(grep -l '^Subject: bench 9$' "$maildir/new"/* | head -n 1)
+# one that went through the filter (the runs without it use the same
+# subjects, and maildir names do not sort by time within a second)
+f=$(grep -l '^Subject: bench 9$' "$maildir/new"/* |
+    xargs -r grep -l '^To: <bench@example\.net>' | head -n 1)
 is "$(results "${f:-/dev/null}")" "pass pass" "a timed message verifies too"
