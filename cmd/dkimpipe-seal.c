@@ -73,7 +73,6 @@ opts_parse(int argc, const char **argv, struct cli *o, struct seal_opts *so)
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
-	static char host[256];
 	char *end;
 	long long v;
 
@@ -87,14 +86,7 @@ opts_parse(int argc, const char **argv, struct cli *o, struct seal_opts *so)
 		log_fatal(EX_USAGE, "--domain: not a domain name");
 	if (o->selector != NULL && !keystore_name_ok(o->selector))
 		log_fatal(EX_USAGE, "--selector: not a selector name");
-	if (o->authserv_id == NULL) {
-		if (gethostname(host, sizeof(host) - 1) == -1 || host[0] == '\0')
-			snprintf(host, sizeof(host), "localhost");
-		o->authserv_id = host;
-	}
-	if (strpbrk(o->authserv_id, " \t\r\n;()\"") != NULL ||
-	    o->authserv_id[0] == '\0')
-		log_fatal(EX_USAGE, "--authserv-id: want a host name");
+	o->authserv_id = filter_authserv_id(o->authserv_id);
 	if (o->headers != NULL && (o->headers[0] == '\0' ||
 	    strspn(o->headers, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") !=

@@ -147,20 +147,12 @@ opts_parse(int argc, const char **argv, struct cli *o, struct verify_opts *vo,
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
-	static char host[256];
 	char *end;
 
 	o->max_sigs = DP_DEFAULT_MAX_SIGS;
 	o->skew = DP_DEFAULT_SKEW;
 	filter_options(PROG, table, argc, argv, &o->log);
-	if (o->authserv_id == NULL) {
-		if (gethostname(host, sizeof(host) - 1) == -1 || host[0] == '\0')
-			snprintf(host, sizeof(host), "localhost");
-		o->authserv_id = host;
-	}
-	if (strpbrk(o->authserv_id, " \t\r\n;()\"") != NULL ||
-	    o->authserv_id[0] == '\0')
-		log_fatal(EX_USAGE, "--authserv-id: want a host name");
+	o->authserv_id = filter_authserv_id(o->authserv_id);
 	if (o->max_sigs < 1 || o->max_sigs > DP_MAX_SIGS)
 		log_fatal(EX_USAGE, "--max-signatures: 1 to %d", DP_MAX_SIGS);
 	if (o->skew < 0 || o->skew > 86400)

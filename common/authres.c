@@ -48,8 +48,8 @@ add_value(struct buf *b, const char *v, int addr_ok)
 }
 
 /* Comment text: no ';', no parentheses, no control characters. */
-static int
-add_comment_text(struct buf *b, const char *s)
+int
+authres_comment(struct buf *b, const char *s)
 {
 	int r = 0;
 
@@ -87,7 +87,7 @@ authres_arc(struct buf *b, const struct arc_info *a, const char *remote_ip)
 	if ((r = buf_adds(b, " (")) != 0)
 		return r;
 	if (a->reason[0] != '\0') {
-		if ((r = add_comment_text(b, a->reason)) != 0 ||
+		if ((r = authres_comment(b, a->reason)) != 0 ||
 		    (a->n > 0 && (r = buf_adds(b, ", ")) != 0))
 			return r;
 	}
@@ -95,7 +95,7 @@ authres_arc(struct buf *b, const struct arc_info *a, const char *remote_ip)
 	    a->n == 1 ? "" : "s")) != 0)
 		return r;
 	if (a->sealer[0] != '\0' && ((r = buf_adds(b, ", sealed by ")) != 0 ||
-	    (r = add_comment_text(b, a->sealer)) != 0))
+	    (r = authres_comment(b, a->sealer)) != 0))
 		return r;
 	if (a->r == ARC_PASS && (r = buf_printf(b, ", DNSSEC %s",
 	    dnssec_name(a->sec))) != 0)
@@ -127,7 +127,7 @@ authres_dkim(struct buf *b, const struct sig_result *const *res, size_t n)
 		if (r == 0 && (s->reason[0] != '\0' || s->looked_up)) {
 			r = buf_adds(b, " (");
 			if (r == 0 && s->reason[0] != '\0') {
-				r = add_comment_text(b, s->reason);
+				r = authres_comment(b, s->reason);
 				if (r == 0 && s->looked_up)
 					r = buf_adds(b, ", ");
 			}
@@ -173,7 +173,7 @@ authres_unparsed(struct buf *b, const char *id, const char *why)
 	if ((r = buf_adds(b, "Authentication-Results: ")) != 0 ||
 	    (r = add_value(b, id, 0)) != 0 ||
 	    (r = buf_adds(b, ";\r\n\tdkim=permerror (message not parsed: ")) !=
-	    0 || (r = add_comment_text(b, why)) != 0)
+	    0 || (r = authres_comment(b, why)) != 0)
 		return r;
 	return buf_addc(b, ')');
 }

@@ -24,6 +24,9 @@ int	authres_end(struct buf *out);
 /* "...: ID;\r\n\tdkim=permerror (message not parsed: why)", no end */
 int	authres_unparsed(struct buf *out, const char *authserv_id,
 	    const char *why);
+/* Append s as comment text: ';', parentheses, '\\' and control
+ * characters become spaces (some parsers split on ';'). */
+int	authres_comment(struct buf *out, const char *s);
 /* 1 when field f is an Authentication-Results with our authserv-id. */
 int	authres_is_ours(const struct hfield *f, const char *authserv_id);
 

@@ -41,6 +41,21 @@ filter_options(const char *prog, struct poptOption *table, int argc,
 		log_fatal(EX_USAGE, "--log: want stderr or syslog");
 }
 
+char *
+filter_authserv_id(char *opt)
+{
+	static char host[256];
+
+	if (opt == NULL) {
+		if (gethostname(host, sizeof(host) - 1) == -1 || host[0] == '\0')
+			snprintf(host, sizeof(host), "localhost");
+		opt = host;
+	}
+	if (strpbrk(opt, " \t\r\n;()\"") != NULL || opt[0] == '\0')
+		log_fatal(EX_USAGE, "--authserv-id: want a host name");
+	return opt;
+}
+
 void
 filter_deliver(struct message *m)
 {

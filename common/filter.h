@@ -14,6 +14,9 @@ struct poptOption;
  */
 void	filter_options(const char *prog, struct poptOption *table, int argc,
 	    const char **argv, char *const *logopt);
+/* The authserv-id from --authserv-id, or this host's name; exits 64 for
+ * one that is not a host name. Verify writes it, seal looks for it. */
+char	*filter_authserv_id(char *opt);
 /* Write m in full to stdout and exit 0; on any failure exit 75. */
 void	filter_deliver(struct message *m) __attribute__((noreturn));
 

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "arc.h"
+#include "authres.h"
 #include "buf.h"
 #include "dmarc.h"
 #include "dns.h"
@@ -225,18 +226,6 @@ policy_end(struct policy_ctx *c, const struct sig_result *const *res,
 	return 0;
 }
 
-/* Comment text: no ';', no parentheses, no control characters. */
-static int
-comment(struct buf *b, const char *s)
-{
-	int r = 0;
-
-	for (; *s != '\0' && r == 0; s++)
-		r = buf_addc(b, strchr(";()\\", *s) != NULL ||
-		    (unsigned char)*s < 0x20 ? ' ' : *s);
-	return r;
-}
-
 /* A token or quoted pvalue for smtp.mailfrom / smtp.helo. */
 static int
 pvalue(struct buf *b, const char *v)
@@ -263,7 +252,7 @@ policy_authres(struct buf *b, const struct policy_ctx *c)
 	if (c->spf_done) {
 		if ((r = buf_printf(b, ";\r\n\tspf=%s (",
 		    spf_verdict_name(c->spf.verdict))) != 0 ||
-		    (r = comment(b, c->spf.reason)) != 0 ||
+		    (r = authres_comment(b, c->spf.reason)) != 0 ||
 		    (c->spf_looked && (r = buf_printf(b, "%sDNSSEC %s",
 		    c->spf.reason[0] != '\0' ? ", " : "",
 		    dnssec_name(c->spf.sec))) != 0) ||
@@ -289,7 +278,7 @@ policy_authres(struct buf *b, const struct policy_ctx *c)
 		return buf_printf(b, " (not enforced: %s)", c->override);
 	if (c->dr.reason[0] != '\0' && c->dr.result != DMARC_PASS) {
 		if ((r = buf_adds(b, " (")) != 0 ||
-		    (r = comment(b, c->dr.reason)) != 0)
+		    (r = authres_comment(b, c->dr.reason)) != 0)
 			return r;
 		return buf_addc(b, ')');
 	}
