@@ -149,9 +149,24 @@ header_line(struct message *m, size_t ls)
 		m->bad = "a header line contains a NUL byte";
 		return 0;
 	}
-	/* mbox "From sender date" line, but not an obsolete "From :" field */
+	/* a CR that ends no line: some readers break the line there, and
+	 * what follows (a second From:) would be a field to them alone */
+	if (memchr(line, '\r', content) != NULL) {
+		m->bad = "a header line contains a bare CR";
+		return 0;
+	}
+	/* mbox "From sender date" line, but not an obsolete "From :" field;
+	 * one only, and ended by a newline, so what we add starts a line */
 	if (first && content >= 5 && memcmp(line, "From ", 5) == 0 &&
 	    line[5 + strspn(line + 5, " \t")] != ':') {
+		if (m->prefix > 0) {
+			m->bad = "a second mbox From line";
+			return 0;
+		}
+		if (line[len - 1] != '\n') {
+			m->bad = "an mbox From line without a line ending";
+			return 0;
+		}
 		m->prefix = len;	/* mbox envelope line */
 		m->line_seen = 0;	/* the next line sets the endings */
 		return 0;
@@ -408,6 +423,27 @@ write_endings(const struct message *m, int fd, const char *p, size_t n)
 	return 0;
 }
 
+/*
+ * 1 when what follows the fields we add cannot become part of the last
+ * of them: no input, the empty line that ends the header, or a line that
+ * starts with a printable character. A line that starts with a space or
+ * a tab continues our field; one that starts with a control (a NUL, a
+ * bare CR), DEL or an 8-bit byte does so for readers that drop such
+ * bytes or take them for white space.
+ */
+static int
+start_safe(const struct message *m)
+{
+	const char *h = buf_data(m->head) + m->prefix;
+	size_t n = buf_len(m->head) - m->prefix;
+
+	if (n == 0)
+		return buf_len(m->mem) == 0 && m->spoolfd == -1;
+	if (h[0] == '\n' || (n >= 2 && h[0] == '\r' && h[1] == '\n'))
+		return 1;
+	return (unsigned char)h[0] > 0x20 && (unsigned char)h[0] < 0x7f;
+}
+
 int
 message_write(struct message *m, int fd)
 {
@@ -422,6 +458,11 @@ message_write(struct message *m, int fd)
 		return r;
 	if ((r = write_endings(m, fd, buf_data(m->added),
 	    buf_len(m->added))) != 0)
+		return r;
+	/* input that would extend our last field goes below an empty line,
+	 * as the body of a message whose header is ours alone */
+	if (buf_len(m->added) > 0 && !start_safe(m) &&
+	    (r = write_endings(m, fd, "\r\n", 2)) != 0)
 		return r;
 	off = m->prefix;
 	for (i = 0; i < m->nfields && m->bad == NULL; i++) {
