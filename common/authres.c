@@ -11,43 +11,73 @@
 #include "message.h"
 #include "verify.h"
 
-/* RFC 2045 token characters; anything else is quoted. */
+/* RFC 2045 token character: printable US-ASCII but tspecials. */
+static int
+token_char(int c)
+{
+	return c > 0x20 && c < 0x7f && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
+}
+
 static int
 is_token(const char *s)
 {
 	if (*s == '\0')
 		return 0;
 	for (; *s != '\0'; s++)
-		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f ||
-		    strchr("()<>@,;:\\\"/[]?=", *s) != NULL)
+		if (!token_char((unsigned char)*s))
 			return 0;
 	return 1;
 }
 
-/* pvalue: a token, "@domain" or "local@domain" (RFC 8601 2.2), else quoted */
+/*
+ * local@domain or @domain that RFC 8601 2.2 lets a pvalue carry bare: a
+ * dot-atom local part of token characters (no '.' at either end, none
+ * doubled) and a domain of letters, digits, '-', '_' and single dots.
+ */
 static int
-add_value(struct buf *b, const char *v, int addr_ok)
+is_bare_addr(const char *v)
 {
-	const char *at = strrchr(v, '@');
-	int r = 0;
+	const char *at = strrchr(v, '@'), *p;
+	int prev = '.';
 
-	if (is_token(v) || (addr_ok && at != NULL && is_token(at + 1) &&
-	    (at == v || strspn(v, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~.") ==
-	    (size_t)(at - v))))
+	if (at == NULL || at[1] == '\0')
+		return 0;
+	for (p = v; p < at; prev = *p++)
+		if ((*p == '.' && prev == '.') || (*p != '.' &&
+		    !token_char((unsigned char)*p)))
+			return 0;
+	if (at > v && prev == '.')
+		return 0;
+	for (p = at + 1, prev = '.'; *p != '\0'; prev = *p++)
+		if ((*p == '.' && prev == '.') || (*p != '.' && *p != '-' &&
+		    *p != '_' && !((*p >= 'a' && *p <= 'z') ||
+		    (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))))
+			return 0;
+	return prev != '.';
+}
+
+int
+authres_value(struct buf *b, const char *v, int addr_ok)
+{
+	int r;
+
+	if (is_token(v) || (addr_ok && is_bare_addr(v)))
 		return buf_adds(b, v);
+	/* RFC 5322 quoted-string: qtext, or a quoted-pair for '"' and '\\';
+	 * what neither can carry (controls, DEL, 8-bit) becomes '?' */
 	if ((r = buf_addc(b, '"')) != 0)
 		return r;
 	for (; *v != '\0' && r == 0; v++) {
 		if (*v == '"' || *v == '\\')
 			r = buf_addc(b, '\\');
 		if (r == 0)
-			r = buf_addc(b, (unsigned char)*v < 0x20 ? '?' : *v);
+			r = buf_addc(b, (unsigned char)*v < 0x20 ||
+			    (unsigned char)*v > 0x7e ? '?' : *v);
 	}
 	return r != 0 ? r : buf_addc(b, '"');
 }
 
-/* Comment text: no ';', no parentheses, no control characters. */
+/* Comment text: printable US-ASCII but ';', parentheses and '\\'. */
 int
 authres_comment(struct buf *b, const char *s)
 {
@@ -55,7 +85,8 @@ authres_comment(struct buf *b, const char *s)
 
 	for (; *s != '\0' && r == 0; s++)
 		r = buf_addc(b, strchr(";()\\", *s) != NULL ||
-		    (unsigned char)*s < 0x20 ? ' ' : *s);
+		    (unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e ?
+		    ' ' : *s);
 	return r;
 }
 
@@ -66,7 +97,7 @@ authres_begin(struct buf *b, const char *id)
 
 	if ((r = buf_adds(b, "Authentication-Results: ")) != 0)
 		return r;
-	return add_value(b, id, 0);
+	return authres_value(b, id, 0);
 }
 
 int
@@ -107,7 +138,7 @@ authres_arc(struct buf *b, const struct arc_info *a, const char *remote_ip)
 		return r;
 	if (remote_ip != NULL && remote_ip[0] != '\0' &&
 	    ((r = buf_adds(b, a->r == ARC_PASS ? " smtp.remote-ip=" :
-	    "\r\n\tsmtp.remote-ip=")) != 0 || (r = add_value(b, remote_ip, 0)) != 0))
+	    "\r\n\tsmtp.remote-ip=")) != 0 || (r = authres_value(b, remote_ip, 0)) != 0))
 		return r;
 	return 0;
 }
@@ -144,22 +175,22 @@ authres_dkim(struct buf *b, const struct sig_result *const *res, size_t n)
 		if (r == 0 && s->d[0] != '\0') {
 			r = buf_adds(b, "\r\n\theader.d=");
 			if (r == 0)
-				r = add_value(b, s->d, 0);
+				r = authres_value(b, s->d, 0);
 			if (r == 0)
 				r = buf_adds(b, " header.i=");
 			if (r == 0 && s->i[0] != '\0')
-				r = add_value(b, s->i, 1);
+				r = authres_value(b, s->i, 1);
 			else if (r == 0)
 				r = buf_printf(b, "@%s", s->d);
 			if (r == 0)
 				r = buf_adds(b, " header.s=");
 			if (r == 0)
-				r = add_value(b, s->s, 0);
+				r = authres_value(b, s->s, 0);
 			if (r == 0)
 				r = buf_printf(b, "\r\n\theader.a=%s header.b=",
 				    s->a);
 			if (r == 0)
-				r = add_value(b, s->b8, 0);
+				r = authres_value(b, s->b8, 0);
 		}
 	}
 	return r;
@@ -171,28 +202,24 @@ authres_unparsed(struct buf *b, const char *id, const char *why)
 	int r;
 
 	if ((r = buf_adds(b, "Authentication-Results: ")) != 0 ||
-	    (r = add_value(b, id, 0)) != 0 ||
+	    (r = authres_value(b, id, 0)) != 0 ||
 	    (r = buf_adds(b, ";\r\n\tdkim=permerror (message not parsed: ")) !=
 	    0 || (r = authres_comment(b, why)) != 0)
 		return r;
 	return buf_addc(b, ')');
 }
 
-int
-authres_is_ours(const struct hfield *f, const char *id)
+/* Skip RFC 5322 CFWS: whitespace, line breaks, nested comments. */
+static const char *
+skip_cfws(const char *p, const char *end)
 {
-	const char *p = f->value, *end = f->value + f->valuelen, *s;
-	size_t idl = strlen(id);
 	int depth;
 
-	if (!hfield_is(f, "authentication-results"))
-		return 0;
-	/* [CFWS] authserv-id: skip whitespace and comments */
 	for (;;) {
 		while (p < end && strchr(" \t\r\n", *p) != NULL)
 			p++;
 		if (p >= end || *p != '(')
-			break;
+			return p;
 		for (depth = 0; p < end; p++) {
 			if (*p == '\\' && p + 1 < end)
 				p++;
@@ -204,14 +231,60 @@ authres_is_ours(const struct hfield *f, const char *id)
 			}
 		}
 	}
+}
+
+/* Case-insensitive equality of two authserv-ids, a final dot aside. */
+static int
+id_eq(const char *a, size_t la, const char *b)
+{
+	size_t lb = strlen(b);
+
+	if (la > 0 && a[la - 1] == '.')
+		la--;
+	if (lb > 0 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+int
+authres_is_ours(const struct hfield *f, const char *id)
+{
+	const char *p = f->value, *end = f->value + f->valuelen;
+	const char *s;
+	char v[256];
+	size_t n = 0;
+
+	if (!hfield_is(f, "authentication-results"))
+		return 0;
+	/*
+	 * RFC 8601 2.2: [CFWS] authserv-id, a value (RFC 2045): a token or
+	 * a quoted-string, compared as what it means, so "mx\.test" in
+	 * quotes is mx.test too. Folding inside quotes is not content.
+	 */
+	p = skip_cfws(p, end);
 	if (p < end && *p == '"') {
-		s = ++p;
-		while (p < end && *p != '"')
-			p++;
+		for (p++; p < end && *p != '"'; p++) {
+			if (*p == '\r' || *p == '\n')
+				continue;
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			if (n == sizeof(v))
+				return 0;	/* longer than any id of ours */
+			v[n++] = *p;
+		}
+		/* no closing quote: a lenient reader may still see an id,
+		 * and removing a field is the safe side */
 	} else {
-		s = p;
-		while (p < end && strchr(" \t\r\n;(", *p) == NULL)
-			p++;
+		for (; p < end && token_char((unsigned char)*p); p++) {
+			if (n == sizeof(v))
+				return 0;
+			v[n++] = *p;
+		}
 	}
-	return (size_t)(p - s) == idl && strncasecmp(s, id, idl) == 0;
+	/* blanks inside quotes: a lenient reader trims them */
+	for (s = v; n > 0 && (*s == ' ' || *s == '\t'); n--)
+		s++;
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return n > 0 && id_eq(s, n, id);
 }

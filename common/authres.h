@@ -24,10 +24,20 @@ int	authres_end(struct buf *out);
 /* "...: ID;\r\n\tdkim=permerror (message not parsed: why)", no end */
 int	authres_unparsed(struct buf *out, const char *authserv_id,
 	    const char *why);
-/* Append s as comment text: ';', parentheses, '\\' and control
- * characters become spaces (some parsers split on ';'). */
+/*
+ * The one way a value reaches our field, whatever its source (message,
+ * DNS, command line, configuration). authres_value() appends v as an
+ * RFC 8601 value: an RFC 2045 token, else (addr_ok) a bare local@domain
+ * or @domain pvalue, else a quoted-string; a byte no quoted-string can
+ * carry (control, DEL, 8-bit) becomes '?'. authres_comment() appends s
+ * as comment text: ';', parentheses, '\\', controls, DEL and 8-bit
+ * bytes become spaces (some parsers split on ';').
+ */
+int	authres_value(struct buf *out, const char *v, int addr_ok);
 int	authres_comment(struct buf *out, const char *s);
-/* 1 when field f is an Authentication-Results with our authserv-id. */
+/* 1 when field f is an Authentication-Results whose authserv-id is ours
+ * as RFC 8601 reads it: after CFWS, a token or a quoted-string with its
+ * quoted-pairs undone, compared without case and a final dot. */
 int	authres_is_ours(const struct hfield *f, const char *authserv_id);
 
 #endif

@@ -31,15 +31,34 @@ struct policy_ctx {
 	int			 dmarc_done;
 	struct dmarc_result	 dr;
 	char			 override[DP_MAX_DOMAIN + 64];	/* "" none */
+	char			 mailfrom[DP_MAX_ADDR + 3];	/* as --mail-from allows */
 };
 
-/* The MAIL FROM as SPF and DMARC take it: "" for the null path. */
-static const char *
-mail_from(const struct policy_opts *o)
+/*
+ * The MAIL FROM as SPF and DMARC take it: "" for the null path, and
+ * without the angle brackets of RFC 5321's reverse-path, which some MTAs
+ * pass on ("<a@example.org>" is a@example.org).
+ */
+static void
+mail_from_set(struct policy_ctx *c)
 {
-	if (o->mail_from == NULL || strcmp(o->mail_from, "<>") == 0)
-		return "";
-	return o->mail_from;
+	const char *v = c->o.mail_from != NULL ? c->o.mail_from : "";
+	size_t n = strlen(v);
+
+	if (n >= 2 && v[0] == '<' && v[n - 1] == '>') {
+		v++;
+		n -= 2;
+	}
+	if (n >= sizeof(c->mailfrom))
+		n = sizeof(c->mailfrom) - 1;	/* the caller bounds it */
+	memcpy(c->mailfrom, v, n);
+	c->mailfrom[n] = '\0';
+}
+
+static const char *
+mail_from(const struct policy_ctx *c)
+{
+	return c->mailfrom;
 }
 
 /* The Author Domain: the From field's addresses' one domain (5.3.1). */
@@ -87,6 +106,7 @@ policy_begin(struct message *m, struct dns *dns, const struct policy_opts *o,
 	*out = c;
 	c->o = *o;
 	c->dns = dns;
+	mail_from_set(c);
 	if (!o->dmarc)
 		return 0;
 	if ((r = author_domain(m, c)) != 0)
@@ -135,7 +155,7 @@ static void
 overrides(struct policy_ctx *c, const struct sig_result *const *res,
     size_t n, const struct arc_info *arc)
 {
-	const char *mf = mail_from(&c->o), *at;
+	const char *mf = mail_from(c), *at;
 	size_t i;
 
 	if (c->dr.result != DMARC_FAIL ||
@@ -171,7 +191,7 @@ policy_end(struct policy_ctx *c, const struct sig_result *const *res,
 	struct dmarc_dkim dk[DP_MAX_DMARC_DKIM];
 	struct dmarc_auth auth;
 	struct spf_query q;
-	const char *mf = mail_from(&c->o), *at;
+	const char *mf = mail_from(c), *at;
 	size_t i;
 	int r;
 
@@ -226,26 +246,10 @@ policy_end(struct policy_ctx *c, const struct sig_result *const *res,
 	return 0;
 }
 
-/* A token or quoted pvalue for smtp.mailfrom / smtp.helo. */
-static int
-pvalue(struct buf *b, const char *v)
-{
-	int r = 0;
-
-	if (*v != '\0' && strpbrk(v, " \t\r\n;()\"\\") == NULL)
-		return buf_adds(b, v);
-	if ((r = buf_addc(b, '"')) != 0)
-		return r;
-	for (; *v != '\0' && r == 0; v++)
-		r = buf_addc(b, strchr("\"\\", *v) != NULL ||
-		    (unsigned char)*v < 0x20 ? '?' : *v);
-	return r != 0 ? r : buf_addc(b, '"');
-}
-
 int
 policy_authres(struct buf *b, const struct policy_ctx *c)
 {
-	const char *mf = mail_from(&c->o);
+	const char *mf = mail_from(c);
 	struct dmarc_result dr;
 	int r;
 
@@ -259,11 +263,11 @@ policy_authres(struct buf *b, const struct policy_ctx *c)
 		    (r = buf_addc(b, ')')) != 0)
 			return r;
 		if (mf[0] != '\0' && ((r = buf_adds(b, " smtp.mailfrom=")) != 0 ||
-		    (r = pvalue(b, mf)) != 0))
+		    (r = authres_value(b, mf, 1)) != 0))
 			return r;
 		if (c->o.helo != NULL && c->o.helo[0] != '\0' &&
 		    ((r = buf_adds(b, mf[0] != '\0' ? "\r\n\tsmtp.helo=" :
-		    " smtp.helo=")) != 0 || (r = pvalue(b, c->o.helo)) != 0))
+		    " smtp.helo=")) != 0 || (r = authres_value(b, c->o.helo, 0)) != 0))
 			return r;
 	}
 	if (!c->dmarc_done)
@@ -274,8 +278,12 @@ policy_authres(struct buf *b, const struct policy_ctx *c)
 	if ((r = buf_adds(b, ";\r\n\t")) != 0 ||
 	    (r = dmarc_authres(b, &dr)) != 0)
 		return r;
-	if (c->override[0] != '\0')
-		return buf_printf(b, " (not enforced: %s)", c->override);
+	if (c->override[0] != '\0') {
+		if ((r = buf_adds(b, " (not enforced: ")) != 0 ||
+		    (r = authres_comment(b, c->override)) != 0)
+			return r;
+		return buf_addc(b, ')');
+	}
 	if (c->dr.reason[0] != '\0' && c->dr.result != DMARC_PASS) {
 		if ((r = buf_adds(b, " (")) != 0 ||
 		    (r = authres_comment(b, c->dr.reason)) != 0)
@@ -288,6 +296,14 @@ policy_authres(struct buf *b, const struct policy_ctx *c)
 const char *
 policy_reject(const struct policy_ctx *c, char *why, size_t whylen)
 {
+	/* no one Author Domain: no policy can be looked up, so none can
+	 * be obeyed; refusing is the only answer a forger cannot steer */
+	if (c->dmarc_done && c->dc == NULL) {
+		snprintf(why, whylen, "DMARC: the author cannot be told: %s",
+		    c->dr.reason[0] != '\0' ? c->dr.reason :
+		    "no single author address");
+		return why;
+	}
 	if (!c->dmarc_done || c->dr.result != DMARC_FAIL ||
 	    c->dr.disposition != DMARC_POLICY_REJECT || c->override[0] != '\0')
 		return NULL;

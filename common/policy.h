@@ -51,7 +51,8 @@ int	policy_authres(struct buf *, const struct policy_ctx *);
 /*
  * The reason to refuse the message, or NULL: DMARC failed and the
  * domain's policy, after t= and pct=, is reject, and no local override
- * applies.
+ * applies; or the From field gives no single Author Domain (none, or
+ * several, or not one readable mailbox), so no policy could be judged.
  */
 const char *policy_reject(const struct policy_ctx *, char *why, size_t);
 /* 1 when the verdict may change once DNS answers: DMARC temperror, or
