@@ -210,6 +210,14 @@ opts_parse(int argc, const char **argv, struct cli *o, struct verify_opts *vo,
 	    strcmp(o->resolver, "recurse") == 0;
 }
 
+/* The exit code of a refusal: --reject-code, 77 by default. */
+static int
+reject_code(const struct cli *o)
+{
+	return o->reject_code != NULL && strcmp(o->reject_code, "65") == 0 ?
+	    EX_DATAERR : EX_NOPERM;
+}
+
 /* The reason to reject, or NULL: --reject no-pass, --require-domain. */
 static const char *
 rejection(const struct cli *o, const struct verify_ctx *vc, char *why,
@@ -278,6 +286,11 @@ main(int argc, const char **argv)
 	if ((r = message_read_header(STDIN_FILENO, o.spool_dir, &m)) != 0)
 		log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
 	if (message_bad(m) != NULL) {
+		/* asked to refuse what fails: what cannot be judged fails */
+		if (o.dmarc_reject || o.require_domain != NULL ||
+		    (o.reject != NULL && strcmp(o.reject, "no-pass") == 0))
+			log_fatal(reject_code(&o), "rejected: the message "
+			    "could not be parsed: %s", message_bad(m));
 		if (o.bad_input != NULL && strcmp(o.bad_input, "refuse") == 0)
 			log_fatal(EX_DATAERR, "not verified: %s",
 			    message_bad(m));
@@ -294,6 +307,8 @@ main(int argc, const char **argv)
 		    (r = authres_unparsed(ar, o.authserv_id,
 		    message_bad(m))) != 0 ||
 		    (!o.no_arc && (r = authres_arc(ar, &ai, NULL)) != 0) ||
+		    (o.dmarc && (r = buf_adds(ar, ";\r\n\tdmarc=permerror "
+		    "(message not parsed)")) != 0) ||
 		    (r = authres_end(ar)) != 0 ||
 		    (r = message_add_header(m, buf_data(ar), buf_len(ar))) != 0)
 			log_fatal(EX_TEMPFAIL, "writing results: %s",
@@ -355,9 +370,7 @@ main(int argc, const char **argv)
 	if ((rej = rejection(&o, vc, why, sizeof(why))) != NULL ||
 	    (o.dmarc_reject && (rej = policy_reject(pc, why,
 	    sizeof(why))) != NULL))
-		log_fatal(o.reject_code != NULL &&
-		    strcmp(o.reject_code, "65") == 0 ? EX_DATAERR : EX_NOPERM,
-		    "rejected: %s", rej);
+		log_fatal(reject_code(&o), "rejected: %s", rej);
 	/* RFC 8601 5: fields claiming to be ours came from outside */
 	for (i = 0; i < message_nfields(m); i++)
 		if (authres_is_ours(message_field(m, i), o.authserv_id))

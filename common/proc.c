@@ -15,11 +15,16 @@ stdio_sanitize(void)
 {
 	int fd;
 
-	/* a descriptor opened later must never land on 0, 1 or 2 */
-	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
-		;
-	if (fd > 2)
-		close(fd);
+	/*
+	 * A descriptor opened later must never land on 0, 1 or 2. A closed
+	 * stdout gets /dev/null read-only: writing the message there fails
+	 * (EBADF), so the filter exits 75 and the MTA keeps the mail, where
+	 * a writable /dev/null would swallow it and exit 0.
+	 */
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF)
+			(void)open("/dev/null", fd == STDOUT_FILENO ?
+			    O_RDONLY : O_RDWR);	/* lands on fd: the lower are open */
 	signal(SIGPIPE, SIG_IGN);
 	/* past a file size limit, write() fails with EFBIG: a 75, not a
 	 * signal death the MTA cannot tell from a crash */

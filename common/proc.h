@@ -2,7 +2,8 @@
 #ifndef DP_PROC_H
 #define DP_PROC_H
 
-/* fds 0-2 open (on /dev/null if closed); SIGPIPE and SIGXFSZ ignored,
+/* fds 0-2 open (on /dev/null if closed, stdout read-only so that writing
+ * to it fails); SIGPIPE and SIGXFSZ ignored,
  * so a closed output or a full file is an error we report, not a silent
  * death; umask 077. */
 void	stdio_sanitize(void);
