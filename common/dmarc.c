@@ -10,6 +10,7 @@
 #include <libpsl.h>
 
 #include "addr.h"
+#include "authres.h"
 #include "buf.h"
 #include "dmarc.h"
 #include "dns.h"
@@ -1129,9 +1130,10 @@ dmarc_authres(struct buf *b, const struct dmarc_result *res)
 	    dmarc_policy_name(res->disposition))) != 0)
 		return r;
 	/* a From: that is no domain name is not repeated */
-	if (dmarc_domain(res->from, d) == 0)
-		return buf_printf(b, " header.from=%s", d);
-	return 0;
+	if (dmarc_domain(res->from, d) == 0 &&
+	    (r = buf_adds(b, " header.from=")) == 0)
+		r = authres_value(b, d, 0);
+	return r;
 }
 
 /* An address for rua=: no byte that ends a tag, a URI list or a TXT
