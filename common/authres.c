@@ -1,6 +1,7 @@
 /* authres.c - write our Authentication-Results; spot forged ones. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -29,26 +30,16 @@ is_token(const char *s)
 	return 1;
 }
 
-/*
- * local@domain or @domain that RFC 8601 2.2 lets a pvalue carry bare: a
- * dot-atom local part of token characters (no '.' at either end, none
- * doubled) and a domain of letters, digits, '-', '_' and single dots.
- */
+/* A domain-name as a pvalue takes it: letters, digits, '-', '_', single
+ * dots, none at either end. */
 static int
-is_bare_addr(const char *v)
+is_domain(const char *p, const char *end)
 {
-	const char *at = strrchr(v, '@'), *p;
 	int prev = '.';
 
-	if (at == NULL || at[1] == '\0')
+	if (p == end)
 		return 0;
-	for (p = v; p < at; prev = *p++)
-		if ((*p == '.' && prev == '.') || (*p != '.' &&
-		    !token_char((unsigned char)*p)))
-			return 0;
-	if (at > v && prev == '.')
-		return 0;
-	for (p = at + 1, prev = '.'; *p != '\0'; prev = *p++)
+	for (; p < end; prev = *p++)
 		if ((*p == '.' && prev == '.') || (*p != '.' && *p != '-' &&
 		    *p != '_' && !((*p >= 'a' && *p <= 'z') ||
 		    (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))))
@@ -56,37 +47,88 @@ is_bare_addr(const char *v)
 	return prev != '.';
 }
 
-int
-authres_value(struct buf *b, const char *v, int addr_ok)
+/* A dot-atom local part of token characters (RFC 8601 2.2 with RFC 2045:
+ * no '.' at either end, none doubled); empty is fine ("@domain"). */
+static int
+is_bare_local(const char *p, const char *end)
 {
+	const char *start = p;
+	int prev = '.';
+
+	for (; p < end; prev = *p++)
+		if ((*p == '.' && prev == '.') || (*p != '.' &&
+		    !token_char((unsigned char)*p)))
+			return 0;
+	return p == start || prev != '.';
+}
+
+/* RFC 5322 quoted-string of s[0..n): a quoted-pair for '"' and '\\';
+ * what neither qtext nor a quoted-pair can carry (controls, DEL, 8-bit)
+ * becomes '?'. */
+static int
+quoted(struct buf *b, const char *s, size_t n)
+{
+	size_t i;
 	int r;
 
-	if (is_token(v) || (addr_ok && is_bare_addr(v)))
-		return buf_adds(b, v);
-	/* RFC 5322 quoted-string: qtext, or a quoted-pair for '"' and '\\';
-	 * what neither can carry (controls, DEL, 8-bit) becomes '?' */
 	if ((r = buf_addc(b, '"')) != 0)
 		return r;
-	for (; *v != '\0' && r == 0; v++) {
-		if (*v == '"' || *v == '\\')
+	for (i = 0; i < n && r == 0; i++) {
+		if (s[i] == '"' || s[i] == '\\')
 			r = buf_addc(b, '\\');
 		if (r == 0)
-			r = buf_addc(b, (unsigned char)*v < 0x20 ||
-			    (unsigned char)*v > 0x7e ? '?' : *v);
+			r = buf_addc(b, (unsigned char)s[i] < 0x20 ||
+			    (unsigned char)s[i] > 0x7e ? '?' : s[i]);
 	}
 	return r != 0 ? r : buf_addc(b, '"');
 }
 
-/* Comment text: printable US-ASCII but ';', parentheses and '\\'. */
+int
+authres_is_addr(const char *v)
+{
+	const char *at = strrchr(v, '@');
+
+	return at != NULL && is_domain(at + 1, v + strlen(v));
+}
+
+int
+authres_value(struct buf *b, const char *v, int addr_ok)
+{
+	const char *at = addr_ok ? strrchr(v, '@') : NULL, *end;
+	int r;
+
+	if (is_token(v))
+		return buf_adds(b, v);
+	end = v + strlen(v);
+	/* [local-part] "@" domain-name: the local part bare if it can be,
+	 * else a quoted-string, which RFC 8601 2.2 allows there too */
+	if (at != NULL && is_domain(at + 1, end)) {
+		r = is_bare_local(v, at) ? buf_add(b, v, (size_t)(at - v)) :
+		    quoted(b, v, (size_t)(at - v));
+		return r != 0 ? r : buf_adds(b, at);
+	}
+	return quoted(b, v, (size_t)(end - v));
+}
+
+/*
+ * Comment text: printable US-ASCII but ';', parentheses and '\\'; and
+ * no "method=result" of anyone's making: a '=' with text right after it
+ * becomes ':', so a comment that quotes input ("no SPF record at
+ * x;dmarc=pass") cannot read as a result even to a reader that greps.
+ */
 int
 authres_comment(struct buf *b, const char *s)
 {
-	int r = 0;
+	int r = 0, c;
 
-	for (; *s != '\0' && r == 0; s++)
-		r = buf_addc(b, strchr(";()\\", *s) != NULL ||
-		    (unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e ?
-		    ' ' : *s);
+	for (; *s != '\0' && r == 0; s++) {
+		c = (unsigned char)*s;
+		if (strchr(";()\\", c) != NULL || c < 0x20 || c > 0x7e)
+			c = ' ';
+		else if (c == '=' && s[1] != '\0' && s[1] != ' ')
+			c = ':';
+		r = buf_addc(b, c);
+	}
 	return r;
 }
 
@@ -147,6 +189,7 @@ int
 authres_dkim(struct buf *b, const struct sig_result *const *res, size_t n)
 {
 	const struct sig_result *s;
+	char at[sizeof(s->d) + 1];
 	size_t i;
 	int r = 0;
 
@@ -180,8 +223,10 @@ authres_dkim(struct buf *b, const struct sig_result *const *res, size_t n)
 				r = buf_adds(b, " header.i=");
 			if (r == 0 && s->i[0] != '\0')
 				r = authres_value(b, s->i, 1);
-			else if (r == 0)
-				r = buf_printf(b, "@%s", s->d);
+			else if (r == 0) {	/* 3.5: i= defaults to @d= */
+				snprintf(at, sizeof(at), "@%s", s->d);
+				r = authres_value(b, at, 1);
+			}
 			if (r == 0)
 				r = buf_adds(b, " header.s=");
 			if (r == 0)
@@ -272,8 +317,10 @@ authres_is_ours(const struct hfield *f, const char *id)
 				return 0;	/* longer than any id of ours */
 			v[n++] = *p;
 		}
-		/* no closing quote: a lenient reader may still see an id,
-		 * and removing a field is the safe side */
+		/* no closing quote: a lenient reader may still see an id
+		 * before the ';', and removing a field is the safe side */
+		if (p >= end && (s = memchr(v, ';', n)) != NULL)
+			n = (size_t)(s - v);
 	} else {
 		for (; p < end && token_char((unsigned char)*p); p++) {
 			if (n == sizeof(v))

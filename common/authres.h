@@ -27,13 +27,18 @@ int	authres_unparsed(struct buf *out, const char *authserv_id,
 /*
  * The one way a value reaches our field, whatever its source (message,
  * DNS, command line, configuration). authres_value() appends v as an
- * RFC 8601 value: an RFC 2045 token, else (addr_ok) a bare local@domain
- * or @domain pvalue, else a quoted-string; a byte no quoted-string can
- * carry (control, DEL, 8-bit) becomes '?'. authres_comment() appends s
+ * RFC 8601 value: an RFC 2045 token, else (addr_ok) local@domain or
+ * @domain (the local part a quoted-string if need be), else a
+ * quoted-string; a byte no quoted-string can carry (control, DEL,
+ * 8-bit) becomes '?'. authres_comment() appends s
  * as comment text: ';', parentheses, '\\', controls, DEL and 8-bit
- * bytes become spaces (some parsers split on ';').
+ * bytes become spaces (some parsers split on ';'), and a '=' followed
+ * by text becomes ':' (no "dmarc=pass" inside a comment).
  */
 int	authres_value(struct buf *out, const char *v, int addr_ok);
+/* 1 when v is [local-part] "@" domain-name: authres_value(v, 1) writes
+ * it as an address, never as one quoted-string. */
+int	authres_is_addr(const char *v);
 int	authres_comment(struct buf *out, const char *s);
 /* 1 when field f is an Authentication-Results whose authserv-id is ours
  * as RFC 8601 reads it: after CFWS, a token or a quoted-string with its

@@ -114,6 +114,31 @@ field_name_ok(const char *p, size_t n)
 	return 1;
 }
 
+/* 1 when a CR inside line[0..n) is followed by what reads as the start
+ * of a field (a name, optional blanks, a colon) or of the body. */
+static int
+bare_cr_field(const char *line, size_t n)
+{
+	const char *cr, *end = line + n, *p;
+
+	for (p = line; (cr = memchr(p, '\r', (size_t)(end - p))) != NULL;
+	    p = cr + 1) {
+		for (p = cr + 1; p < end && (unsigned char)*p > 32 &&
+		    (unsigned char)*p < 127 && *p != ':'; p++)
+			;
+		if (p == cr + 1) {
+			if (p == end || *p == '\r')
+				return 1;	/* an empty line to them */
+			continue;		/* a blank: a fold */
+		}
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p < end && *p == ':')
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * Examine the line head[ls..end) just completed. Returns 1 at the empty
  * line that ends the header section, 0 otherwise (m->bad may be set).
@@ -150,9 +175,10 @@ header_line(struct message *m, size_t ls)
 		return 0;
 	}
 	/* a CR that ends no line: some readers break the line there, and
-	 * what follows (a second From:) would be a field to them alone */
-	if (memchr(line, '\r', content) != NULL) {
-		m->bad = "a header line contains a bare CR";
+	 * a field name and colon after it (a second From:) would be a field
+	 * to them alone */
+	if (bare_cr_field(line, content)) {
+		m->bad = "a bare CR in a header line starts another field";
 		return 0;
 	}
 	/* mbox "From sender date" line, but not an obsolete "From :" field;
