@@ -7,6 +7,7 @@
 
 #include "arc.h"
 #include "authres.h"
+#include "b64.h"
 #include "buf.h"
 #include "dns.h"
 #include "message.h"
@@ -291,13 +292,65 @@ id_eq(const char *a, size_t la, const char *b)
 	return la == lb && strncasecmp(a, b, la) == 0;
 }
 
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * An RFC 2047 encoded-word "=?charset?Q|B?text?=" in v[0..*n), decoded in
+ * place. No RFC 8601 value is one, but a reader that decodes header
+ * fields before it parses them (as mail libraries do for display) would
+ * see the id inside, so a field that hides ours in one is ours too.
+ */
+static void
+encoded_word(char *v, size_t *n)
+{
+	char *q1, *q2, *end = v + *n;
+	struct buf *b;
+	size_t k = 0;
+	int hi, lo;
+
+	if (*n < 8 || v[0] != '=' || v[1] != '?' || end[-1] != '=' ||
+	    end[-2] != '?' || (q1 = memchr(v + 2, '?', *n - 2)) == NULL ||
+	    q1 + 3 > end - 2 || q1[2] != '?')
+		return;
+	q2 = q1 + 3;
+	if (q1[1] == 'Q' || q1[1] == 'q') {
+		for (; q2 < end - 2; q2++) {
+			if (*q2 == '=' && q2 + 2 < end - 2 &&
+			    (hi = hexval((unsigned char)q2[1])) >= 0 &&
+			    (lo = hexval((unsigned char)q2[2])) >= 0) {
+				v[k++] = (char)(hi * 16 + lo);
+				q2 += 2;
+			} else
+				v[k++] = *q2 == '_' ? ' ' : *q2;
+		}
+		*n = k;
+	} else if ((q1[1] == 'B' || q1[1] == 'b') &&
+	    (b = buf_new(*n)) != NULL) {
+		if (b64_decode(b, q2, (size_t)(end - 2 - q2)) == 0) {
+			memcpy(v, buf_data(b), buf_len(b));
+			*n = buf_len(b);
+		}
+		buf_free(b);
+	}
+}
+
 int
 authres_is_ours(const struct hfield *f, const char *id)
 {
 	const char *p = f->value, *end = f->value + f->valuelen;
 	const char *s;
 	char v[256];
-	size_t n = 0;
+	size_t n = 0, tok = 0;
 
 	if (!hfield_is(f, "authentication-results"))
 		return 0;
@@ -305,6 +358,10 @@ authres_is_ours(const struct hfield *f, const char *id)
 	 * RFC 8601 2.2: [CFWS] authserv-id, a value (RFC 2045): a token or
 	 * a quoted-string, compared as what it means, so "mx\.test" in
 	 * quotes is mx.test too. Folding inside quotes is not content.
+	 * Readers are not all strict, and removing a field is the safe
+	 * side: the id is ours if the token, or the whole word up to
+	 * white space, ';' or a comment, or that word's RFC 2047 decoding,
+	 * is ours.
 	 */
 	p = skip_cfws(p, end);
 	if (p < end && *p == '"') {
@@ -317,17 +374,22 @@ authres_is_ours(const struct hfield *f, const char *id)
 				return 0;	/* longer than any id of ours */
 			v[n++] = *p;
 		}
-		/* no closing quote: a lenient reader may still see an id
-		 * before the ';', and removing a field is the safe side */
+		/* no closing quote: what comes before the ';' */
 		if (p >= end && (s = memchr(v, ';', n)) != NULL)
 			n = (size_t)(s - v);
+		tok = n;
 	} else {
-		for (; p < end && token_char((unsigned char)*p); p++) {
+		for (; p < end && strchr(" \t\r\n;(", *p) == NULL; p++) {
 			if (n == sizeof(v))
 				return 0;
+			if (tok == n && token_char((unsigned char)*p))
+				tok++;
 			v[n++] = *p;
 		}
+		if (tok > 0 && id_eq(v, tok, id))
+			return 1;
 	}
+	encoded_word(v, &n);
 	/* blanks inside quotes: a lenient reader trims them */
 	for (s = v; n > 0 && (*s == ' ' || *s == '\t'); n--)
 		s++;

@@ -118,6 +118,14 @@ main(void)
 	    "\"mx.test\" 1; none"), "after a nested comment and a fold");
 	ok(ours("Authentication-Results: \"mx.test; dkim=pass"),
 	    "an unclosed quote, up to the ';'");
+	ok(ours("Authentication-Results: =?us-ascii?Q?mx=2Etest?=; dkim=pass"),
+	    "an RFC 2047 Q encoded-word that decodes to our id");
+	ok(ours("Authentication-Results: =?utf-8?b?bXgudGVzdA==?=; dkim=pass"),
+	    "a B encoded-word that decodes to our id");
+	ok(ours("Authentication-Results: mx.test,x; dkim=pass"),
+	    "our id as the token before other text");
+	ok(!ours("Authentication-Results: =?us-ascii?Q?mx.tes?=; none"),
+	    "an encoded-word of another id: not ours");
 	ok(!ours("Authentication-Results: mx.test.example; dkim=pass"),
 	    "another id that starts like ours: not ours");
 	ok(!ours("Authentication-Results: \"mx.test x\"; dkim=pass"),

@@ -181,7 +181,7 @@ is "$status" 77 "and --dmarc-reject refuses it"
 n=0
 for id in 'mx.test' 'MX.Test' '"mx.test"' '"mx\.test"' '"\m\x\.\t\e\s\t"' \
     '(forged) mx.test' 'mx.test.' '" mx.test "' "$(printf '\n\tmx.test')" \
-    'mx.test(c)' '"mx.test'; do
+    'mx.test(c)' '"mx.test' '=?us-ascii?q?mx.test?=' '=?utf-8?B?TVgudGVzdA==?='; do
 	n=$((n + 1))
 	{ printf 'Authentication-Results: %s; dkim=pass header.d=good.test\n' "$id"
 	  msg good.test; } >"$tmp/forged$n.eml"
