@@ -688,20 +688,21 @@ cmd_authz(struct keystore *ks, const char **args)
 		return;
 	}
 	if (strcmp(sub, "check") == 0) {
-		char a[1][DP_MAX_ADDR + 1];
-		size_t n;
+		char a[DP_MAX_ADDR + 1], w[128];
 
 		if (args[1] == NULL || args[2] == NULL || args[3] != NULL)
 			log_fatal(EX_USAGE, "authz check: want USER ADDRESS");
-		if (addr_list(args[2], strlen(args[2]), a, 1, &n) != 0 ||
-		    n != 1)
-			log_fatal(EX_NOPERM, "not allowed: %s is not an "
-			    "address", args[2]);
+		/* the From value as dkimpipe-sign and -verify read it: one
+		 * mailbox, or refused whatever the map says */
+		if (addr_author(args[2], strlen(args[2]), a, w, sizeof(w)) != 0)
+			log_fatal(EX_NOPERM, "not allowed: %.*s%s is not one "
+			    "address: %s", 64, args[2], strlen(args[2]) > 64 ?
+			    "..." : "", w);
 		/* no map: nobody is restricted */
 		if (keystore_has_authz(ks) &&
-		    !keystore_authz_allows(ks, args[1], a[0]))
+		    !keystore_authz_allows(ks, args[1], a))
 			log_fatal(EX_NOPERM, "not allowed: user %s may not "
-			    "send as %s", args[1], a[0]);
+			    "send as %s", args[1], a);
 		return;
 	}
 	if (strcmp(sub, "add") == 0) {

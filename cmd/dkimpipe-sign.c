@@ -195,6 +195,16 @@ main(int argc, const char **argv)
 	if (message_bad(m) != NULL)
 		unsigned_out(m, EX_DATAERR, o.bad_input, 1, message_bad(m));
 	r = sign_begin(m, ks, &so, &ctx, why, sizeof(why));
+	/*
+	 * No one author to check the user against (no From field, several,
+	 * or one that is not exactly one mailbox): an authenticated user's
+	 * message is refused, never passed on under a From that the user
+	 * may not use; 65 instead when --bad-input refuse asks for it.
+	 */
+	if (r == DP_E_NOTMSG && so.auth_user != NULL &&
+	    so.auth_user[0] != '\0')
+		log_fatal(o.bad_input != NULL && strcmp(o.bad_input,
+		    "refuse") == 0 ? EX_DATAERR : EX_NOPERM, "refused: %s", why);
 	if (r == DP_E_NOTMSG)
 		unsigned_out(m, EX_DATAERR, o.bad_input, 1, why);
 	if (r == DP_E_DENIED)

@@ -130,29 +130,31 @@ dmarc_walk_names(const char *domain, char out[DP_DMARC_WALK][DP_MAX_DOMAIN + 1])
 
 int
 dmarc_author_domain(const char *from, size_t n, char out[DP_MAX_DOMAIN + 1],
-    size_t *ndomains)
+    char *why, size_t whylen)
 {
-	char a[DP_MAX_FROM_ADDRS][DP_MAX_ADDR + 1];
-	char d[DP_MAX_DOMAIN + 1];
-	size_t i, count;
+	char a[DP_MAX_ADDR + 1], w[128];
 
 	out[0] = '\0';
-	*ndomains = 0;
-	if (addr_list(from, n, a, DP_MAX_FROM_ADDRS, &count) != 0)
+	/*
+	 * 5.3.1 wants one Author Domain. RFC 5322 3.6.2 lets From hold
+	 * several mailboxes, and RFC 7489 6.6.1 (and 11.5 here) would check
+	 * each domain and take the strictest policy; we take the stricter
+	 * reading: a From that is not exactly one mailbox, even several of
+	 * one domain, names no Author Domain (permerror, dmarc_no_author),
+	 * and so does one that is not RFC 5322 at all, which mail readers
+	 * each show in their own way (RFC 7489 5: "renders the message
+	 * invalid").
+	 */
+	if (addr_author(from, n, a, w, sizeof(w)) != 0) {
+		snprintf(why, whylen, "From is not one mailbox: %s", w);
 		return DP_E_SYNTAX;
-	for (i = 0; i < count; i++) {
-		if (dmarc_domain(addr_domain(a[i]), d) != 0)
-			return DP_E_SYNTAX;
-		if (*ndomains == 0) {
-			memcpy(out, d, sizeof(d));
-			*ndomains = 1;
-		} else if (strcmp(out, d) != 0) {
-			*ndomains = 2;	/* "more than one" */
-			out[0] = '\0';
-			return DP_E_SYNTAX;
-		}
 	}
-	return *ndomains == 1 ? 0 : DP_E_SYNTAX;
+	if (dmarc_domain(addr_domain(a), out) != 0) {
+		out[0] = '\0';
+		snprintf(why, whylen, "the From domain is not a DNS name");
+		return DP_E_SYNTAX;
+	}
+	return 0;
 }
 
 /* ----------------------------------------------------------- record -- */
@@ -889,20 +891,20 @@ reason(struct dmarc_result *out, const char *fmt, ...)
 }
 
 void
-dmarc_no_author(struct dmarc_result *out, size_t ndomains)
+dmarc_no_author(struct dmarc_result *out, const char *why)
 {
 	memset(out, 0, sizeof(*out));
 	out->result = DMARC_PERMERROR;
 	out->policy_tag = "";
 	out->disposition = DMARC_POLICY_NONE;
 	/*
-	 * 5.3.1: zero or several Author Domains make DMARC impossible. 11.5
-	 * allows checking each and taking the strictest, but bounds it for
-	 * fear of a denial of service; we do not, and say so: permerror, a
-	 * result a retry will not change, for the caller's own policy.
+	 * 5.3.1: no one Author Domain makes DMARC impossible. 11.5 allows
+	 * checking each of several and taking the strictest, but bounds it
+	 * for fear of a denial of service; we do not, and say so: permerror,
+	 * a result a retry will not change, for the caller's own policy.
 	 */
-	reason(out, ndomains == 0 ? "no Author Domain in From:" :
-	    "several Author Domains in From:");
+	reason(out, "%s", why != NULL && why[0] != '\0' ? why :
+	    "no Author Domain in From:");
 }
 
 /*

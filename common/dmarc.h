@@ -103,13 +103,15 @@ size_t	dmarc_walk_names(const char *domain,
  */
 int	dmarc_domain(const char *in, char out[DP_MAX_DOMAIN + 1]);
 /*
- * The Author Domain of a From: field (unfolded value): 0 when its
- * addresses name exactly one domain (several addresses of one domain
- * are one Author Domain); DP_E_SYNTAX when none or several (5.3.1:
- * "DMARC validation is not possible"), *ndomains says which.
+ * The Author Domain of a From: field (unfolded value): 0 when the field
+ * is exactly one mailbox (addr_author) whose domain is a usable name
+ * (dmarc_domain). DP_E_SYNTAX otherwise, out "" and why saying what is
+ * wrong, such as "From is not one mailbox: more than one address": a
+ * From of several mailboxes has no Author Domain even when they share
+ * one (5.3.1 "DMARC validation is not possible"; dmarc.c says why).
  */
 int	dmarc_author_domain(const char *from, size_t n,
-	    char out[DP_MAX_DOMAIN + 1], size_t *ndomains);
+	    char out[DP_MAX_DOMAIN + 1], char *why, size_t whylen);
 
 struct dmarc_opts {
 	int		 psl;		/* 1: RFC 7489 3.2 Organizational
@@ -172,8 +174,9 @@ int	dmarc_end(struct dmarc_ctx *, const struct dmarc_auth *,
 	    struct dmarc_result *out);
 /* Waits for lookups still in flight (they point into ctx); NULL is fine. */
 void	dmarc_free(struct dmarc_ctx *);
-/* A result for mail without exactly one Author Domain: permerror. */
-void	dmarc_no_author(struct dmarc_result *, size_t ndomains);
+/* A result for mail without exactly one Author Domain: permerror, with
+ * why (NULL or "": a generic text) as its reason. */
+void	dmarc_no_author(struct dmarc_result *, const char *why);
 
 /*
  * Append the Authentication-Results resinfo (RFC 8601, RFC 9989 9.1):

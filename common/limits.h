@@ -34,8 +34,6 @@
 #define DP_MAX_SIGN_KEYS	8
 /* One address, local@domain (RFC 5321 4.5.3.1: 64 + 1 + 255). */
 #define DP_MAX_ADDR		320
-/* Addresses taken from one From: field. */
-#define DP_MAX_FROM_ADDRS	16
 /* Config file size. */
 #define DP_MAX_CONF_BYTES	(64 * 1024)
 

@@ -22,8 +22,9 @@ struct policy_ctx {
 	struct policy_opts	 o;
 	struct dns		*dns;
 	struct dmarc_ctx	*dc;
-	size_t			 ndomains;	/* Author Domains in From */
+	size_t			 ndomains;	/* 1: one Author Domain */
 	char			 author[DP_MAX_DOMAIN + 1];
+	char			 noauthor[160];	/* why none, when not 1 */
 	int			 spf_done;
 	int			 spf_looked;	/* DNS was asked */
 	enum spf_who		 who;
@@ -61,7 +62,8 @@ mail_from(const struct policy_ctx *c)
 	return c->mailfrom;
 }
 
-/* The Author Domain: the From field's addresses' one domain (5.3.1). */
+/* The Author Domain: the domain of the From field's one mailbox (5.3.1,
+ * dmarc_author_domain); noauthor says why there is none. */
 static int
 author_domain(const struct message *m, struct policy_ctx *c)
 {
@@ -75,19 +77,22 @@ author_domain(const struct message *m, struct policy_ctx *c)
 		if (!hfield_is(f, "from"))
 			continue;
 		if (from != NULL) {
-			c->ndomains = 2;	/* two From fields: 5.3.1 */
+			snprintf(c->noauthor, sizeof(c->noauthor),
+			    "more than one From field");
 			return 0;
 		}
 		from = f;
 	}
-	if (from == NULL)
+	if (from == NULL) {
+		snprintf(c->noauthor, sizeof(c->noauthor), "no From field");
 		return 0;
+	}
 	if ((v = buf_new(DP_MAX_HEADER_BYTES)) == NULL)
 		return DP_E_NOMEM;
-	/* not exactly one: ndomains says how many (0 or several) */
-	if ((r = hfield_unfold(from, v)) == 0)
-		(void)dmarc_author_domain(buf_data(v), buf_len(v), c->author,
-		    &c->ndomains);
+	if ((r = hfield_unfold(from, v)) == 0 &&
+	    dmarc_author_domain(buf_data(v), buf_len(v), c->author,
+	    c->noauthor, sizeof(c->noauthor)) == 0)
+		c->ndomains = 1;
 	buf_free(v);
 	return r == DP_E_NOMEM ? r : 0;
 }
@@ -226,7 +231,7 @@ policy_end(struct policy_ctx *c, const struct sig_result *const *res,
 		return 0;
 	c->dmarc_done = 1;
 	if (c->dc == NULL) {
-		dmarc_no_author(&c->dr, c->ndomains);
+		dmarc_no_author(&c->dr, c->noauthor);
 		return 0;
 	}
 	memset(&auth, 0, sizeof(auth));

@@ -108,13 +108,18 @@ choose_headers(const struct message *m, const struct sign_opts *o,
 	return 0;
 }
 
-/* The From addresses; exactly one From field (RFC 5322 3.6). */
+/*
+ * The author: exactly one From field (RFC 5322 3.6) holding exactly one
+ * mailbox, read by addr_author() as dkimpipe-verify reads it, so that
+ * nothing is signed that a verifier would take for another author.
+ */
 static int
-from_addrs(const struct message *m, char addrs[][DP_MAX_ADDR + 1],
-    size_t *n, char *why, size_t whylen)
+from_addr(const struct message *m, char addr[DP_MAX_ADDR + 1], char *why,
+    size_t whylen)
 {
 	const struct hfield *f, *from = NULL;
 	struct buf *v;
+	char w[128];
 	size_t i;
 	int r;
 
@@ -134,14 +139,14 @@ from_addrs(const struct message *m, char addrs[][DP_MAX_ADDR + 1],
 	}
 	if ((v = buf_new(DP_MAX_HEADER_BYTES)) == NULL)
 		return DP_E_NOMEM;
+	snprintf(w, sizeof(w), "too long");
 	if ((r = hfield_unfold(from, v)) == 0)
-		r = addr_list(buf_data(v), buf_len(v), addrs,
-		    DP_MAX_FROM_ADDRS, n);
+		r = addr_author(buf_data(v), buf_len(v), addr, w, sizeof(w));
 	buf_free(v);
-	if (r == 0 && *n == 0)
-		r = DP_E_SYNTAX;
+	if (r == DP_E_NOMEM)
+		return r;
 	if (r != 0) {
-		snprintf(why, whylen, "cannot read the From address");
+		snprintf(why, whylen, "cannot read the From address: %s", w);
 		return DP_E_NOTMSG;
 	}
 	return 0;
@@ -152,7 +157,7 @@ sign_begin(struct message *m, const struct keystore *ks,
     const struct sign_opts *o, struct sign_ctx **ctxp, char *why,
     size_t whylen)
 {
-	char addrs[DP_MAX_FROM_ADDRS][DP_MAX_ADDR + 1], path[4096];
+	char addr[DP_MAX_ADDR + 1], path[4096];
 	const struct ks_entry *sel[DP_MAX_SIGN_KEYS];
 	const char *user = o->auth_user;
 	struct sign_ctx *ctx;
@@ -162,22 +167,20 @@ sign_begin(struct message *m, const struct keystore *ks,
 	*ctxp = NULL;
 	if (user != NULL && user[0] == '\0')
 		user = NULL;
-	if ((r = from_addrs(m, addrs, &n, why, whylen)) != 0)
+	if ((r = from_addr(m, addr, why, whylen)) != 0)
 		return r;
-	/* every From address must be the user's to use (RFC 5322 allows
-	 * several); without a map, or without a user, sign by domain */
-	if (user != NULL && keystore_has_authz(ks))
-		for (i = 0; i < n; i++)
-			if (!keystore_authz_allows(ks, user, addrs[i])) {
-				snprintf(why, whylen, "user %s may not send "
-				    "as %s", user, addrs[i]);
-				return DP_E_DENIED;
-			}
+	/* the From address must be the user's to use; without a map, or
+	 * without a user, sign by domain */
+	if (user != NULL && keystore_has_authz(ks) &&
+	    !keystore_authz_allows(ks, user, addr)) {
+		snprintf(why, whylen, "user %s may not send as %s", user, addr);
+		return DP_E_DENIED;
+	}
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
 		return DP_E_NOMEM;
 	ctx->o = *o;
 	snprintf(ctx->domain, sizeof(ctx->domain), "%s",
-	    o->domain != NULL ? o->domain : addr_domain(addrs[0]));
+	    o->domain != NULL ? o->domain : addr_domain(addr));
 	n = keystore_select(ks, ctx->domain, user, sel, DP_MAX_SIGN_KEYS);
 	for (i = k = 0; i < n; i++)
 		if (o->selector == NULL ||

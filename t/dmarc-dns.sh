@@ -216,9 +216,13 @@ is "$(sed -n 2p "$out_file")" "dmarc=fail (p=reject dis=reject) header.from=reje
 case_is "two From: domains: permerror (RFC 9989 5.3.1)" \
     "dmarc=permerror policy=- tag=- dis=none from=- domain=- org=- sec=insecure" \
     --from-domain reject.good.test --from-domain quar.good.test
-case_is "two addresses of one domain: one Author Domain" \
-    "dmarc=fail policy=reject tag=p dis=reject from=reject.good.test domain=reject.good.test org=- sec=secure" \
+# a From of several mailboxes is not one author, even in one domain
+case_is "two addresses of one domain: not one mailbox, permerror" \
+    "dmarc=permerror policy=- tag=- dis=none from=- domain=- org=- sec=insecure" \
     --from 'Alice <a@reject.good.test>, b@REJECT.good.test'
+case_is "an addr-spec then an angle-addr: permerror" \
+    "dmarc=permerror policy=- tag=- dis=none from=- domain=- org=- sec=insecure" \
+    --from 'a@reject.good.test <x@none.good.test>'
 
 # -------------------------------------------------------- DNS trouble --
 case_is "a bogus answer (broken chain of trust) is never used: temperror" \

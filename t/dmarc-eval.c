@@ -107,8 +107,8 @@ main(int argc, const char **argv)
 	struct dns_opts dopts;
 	struct dns *dns = NULL;
 	struct buf *ar;
-	char why[256], author[DP_MAX_DOMAIN + 1];
-	size_t i, nfrom = 0, ndom = 0;
+	char why[256], author[DP_MAX_DOMAIN + 1], noauthor[160] = "";
+	size_t i, nfrom = 0;
 	poptContext pc;
 	char *p;
 
@@ -139,11 +139,8 @@ main(int argc, const char **argv)
 
 	author[0] = '\0';
 	if (from_field != NULL) {
-		if (dmarc_author_domain(from_field, strlen(from_field), author,
-		    &ndom) != 0)
-			nfrom = ndom;
-		else
-			nfrom = 1;
+		nfrom = dmarc_author_domain(from_field, strlen(from_field),
+		    author, noauthor, sizeof(noauthor)) == 0;
 	} else {
 		for (i = 0; from != NULL && from[i] != NULL; i++)
 			if (i == 0 || strcasecmp(from[i], from[0]) != 0)
@@ -162,7 +159,9 @@ main(int argc, const char **argv)
 		dns_set_budget(dns, timeout);
 	r = 0;
 	if (nfrom != 1)
-		dmarc_no_author(&res, nfrom);
+		dmarc_no_author(&res, noauthor[0] != '\0' ? noauthor :
+		    nfrom == 0 ? "no Author Domain in From:" :
+		    "several Author Domains in From:");
 	else {
 		if (dmarc_begin(dns, author, &o, &ctx) != 0) {
 			fprintf(stderr, "dmarc-eval: out of memory\n");

@@ -213,23 +213,31 @@ static void
 authors(void)
 {
 	const char *f;
-	char d[DP_MAX_DOMAIN + 1];
-	size_t nd;
+	char d[DP_MAX_DOMAIN + 1], why[160];
 
 	f = "Alice <alice@Example.ORG>";
-	is_int(dmarc_author_domain(f, strlen(f), d, &nd), 0, "one address");
+	is_int(dmarc_author_domain(f, strlen(f), d, why, sizeof(why)), 0,
+	    "one address");
 	is_str(d, "example.org", "its domain, lowercased");
 	f = "a@example.org, b@EXAMPLE.org";
-	is_int(dmarc_author_domain(f, strlen(f), d, &nd), 0,
-	    "two addresses, one domain: one Author Domain");
+	is_int(dmarc_author_domain(f, strlen(f), d, why, sizeof(why)),
+	    DP_E_SYNTAX, "two addresses, one domain: still not one mailbox");
+	is_str(why, "From is not one mailbox: more than one address",
+	    "and the reason says so");
 	f = "a@example.org, b@example.net";
-	is_int(dmarc_author_domain(f, strlen(f), d, &nd), DP_E_SYNTAX,
-	    "two domains: DMARC is not possible (5.3.1)");
-	is_int((long long)nd, 2, "several");
+	is_int(dmarc_author_domain(f, strlen(f), d, why, sizeof(why)),
+	    DP_E_SYNTAX, "two domains: DMARC is not possible (5.3.1)");
+	is_str(d, "", "no Author Domain left behind");
+	f = "<alice@good.test> <x@evil.test>";
+	is_int(dmarc_author_domain(f, strlen(f), d, why, sizeof(why)),
+	    DP_E_SYNTAX, "two angle-addrs: no Author Domain");
 	f = "undisclosed-recipients:;";
-	is_int(dmarc_author_domain(f, strlen(f), d, &nd), DP_E_SYNTAX,
-	    "no address");
-	is_int((long long)nd, 0, "none");
+	is_int(dmarc_author_domain(f, strlen(f), d, why, sizeof(why)),
+	    DP_E_SYNTAX, "a group: no address");
+	is_str(why, "From is not one mailbox: a group", "said as a group");
+	f = "a@[192.0.2.1]";
+	is_int(dmarc_author_domain(f, strlen(f), d, why, sizeof(why)),
+	    DP_E_SYNTAX, "an address literal is no Author Domain");
 }
 
 static void
@@ -259,9 +267,11 @@ output(void)
 	is_str(buf_data(b), "dmarc=none header.from=example.com",
 	    "none: no comment");
 	buf_reset(b);
-	dmarc_no_author(&res, 2);
+	dmarc_no_author(&res, "From is not one mailbox: more than one address");
 	dmarc_authres(b, &res);
 	is_str(buf_data(b), "dmarc=permerror", "several From domains");
+	is_str(res.reason, "From is not one mailbox: more than one address",
+	    "the reason kept for the comment");
 
 	buf_reset(b);
 	is_int(dmarc_record_zone(b, "Example.ORG", DMARC_POLICY_NONE,
@@ -293,7 +303,7 @@ output(void)
 int
 main(void)
 {
-	plan(104);
+	plan(108);
 	records();
 	policies();
 	alignment();

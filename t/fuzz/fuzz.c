@@ -146,13 +146,110 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #endif
 
 #ifdef FUZZ_ADDR
+/*
+ * The author parser, and what it promises of an address it accepts: at
+ * most DP_MAX_ADDR octets; exactly one '@' outside the quoted local part,
+ * the domain after it without upper case; no byte below 0x21 (but the
+ * space and tab a quoted local part may hold) and no DEL; and read again,
+ * bare or as "<out>" behind a display name, it is the same address.
+ */
+static void
+addr_check(const char *a)
+{
+	char again[DP_MAX_ADDR + 1], v[DP_MAX_ADDR + 16], why[128];
+	size_t i, n = strlen(a), ats = 0;
+	int q = 0;
+
+	if (n == 0 || n > DP_MAX_ADDR)
+		abort();
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)a[i];
+
+		if (c == 0x7f || (c < 0x21 && !(q && (c == ' ' || c == '\t'))))
+			abort();
+		if (q && c == '\\')
+			i++;
+		else if (c == '"')
+			q = !q;
+		else if (!q && c == '@')
+			ats++;
+		else if (ats == 1 && c >= 'A' && c <= 'Z')
+			abort();
+	}
+	if (q || ats != 1)
+		abort();
+	if (addr_author(a, n, again, why, sizeof(why)) != 0 ||
+	    strcmp(again, a) != 0)
+		abort();
+	snprintf(v, sizeof(v), "Name <%s>", a);
+	if (addr_author(v, strlen(v), again, why, sizeof(why)) != 0 ||
+	    strcmp(again, a) != 0)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char a[DP_MAX_FROM_ADDRS][DP_MAX_ADDR + 1];
-	size_t n;
+	char a[DP_MAX_ADDR + 1], why[128];
 
-	(void)addr_list((const char *)data, size, a, DP_MAX_FROM_ADDRS, &n);
+	why[0] = '\0';
+	if (addr_author((const char *)data, size, a, why, sizeof(why)) == 0)
+		addr_check(a);
+	else if (a[0] != '\0' || why[0] == '\0')
+		abort();	/* an error leaves no address, and says why */
+	return 0;
+}
+#endif
+
+#ifdef FUZZ_AUTHRES
+#include "authres-check.h"
+/*
+ * Our Authentication-Results from hostile values (the input, split at
+ * NUL bytes into d=, s=, i=, reasons, sealer, MAIL FROM, HELO) must read
+ * back by RFC 8601's grammar as exactly the results and values computed,
+ * and a field whose authserv-id reads as ours must be known as ours.
+ */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char v[AR_NVALS][256], field[600];
+	const char *vp[AR_NVALS], *why = NULL;
+	struct ar_field af;
+	struct hfield f;
+	size_t i, k = 0, n = 0;
+
+	memset(v, 0, sizeof(v));
+	for (i = 0; i < size && k < AR_NVALS; i++) {
+		if (data[i] == '\0' || n == sizeof(v[k]) - 1) {
+			k++;
+			n = 0;
+			continue;
+		}
+		v[k][n++] = (char)data[i];
+	}
+	for (k = 0; k < AR_NVALS; k++)
+		vp[k] = v[k];
+	if (ar_check_roundtrip(vp, &why) != 0) {
+		fprintf(stderr, "authres property broken: %s\n", why);
+		abort();
+	}
+	/* the first value as the authserv-id of a field: ours exactly when
+	 * it reads back as "mx.test" */
+	n = (size_t)snprintf(field, sizeof(field), "Authentication-Results:"
+	    " %s; none", v[0]);
+	memset(&f, 0, sizeof(f));
+	f.name = field;
+	f.namelen = 22;
+	f.raw = field;
+	f.rawlen = n;
+	f.value = field + 23;
+	f.valuelen = n - 23;
+	if (ar_check_parse(field, n, &af, &why) == 0 &&
+	    strcasecmp(af.id, "mx.test") == 0 &&
+	    !authres_is_ours(&f, "mx.test")) {
+		fprintf(stderr, "a field of ours not known as ours\n");
+		abort();
+	}
 	return 0;
 }
 #endif
@@ -209,11 +306,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dmarc_record r;
 	char names[DP_DMARC_WALK][DP_MAX_DOMAIN + 1];
-	char d[DP_MAX_DOMAIN + 1], *s;
-	size_t nd;
+	char d[DP_MAX_DOMAIN + 1], why[160], *s;
 
 	(void)dmarc_record_parse((const char *)data, size, &r);
-	(void)dmarc_author_domain((const char *)data, size, d, &nd);
+	(void)dmarc_author_domain((const char *)data, size, d, why,
+	    sizeof(why));
 	if ((s = malloc(size + 1)) == NULL)
 		return 0;
 	memcpy(s, data, size);
