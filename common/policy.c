@@ -267,11 +267,14 @@ policy_authres(struct buf *b, const struct policy_ctx *c)
 		    dnssec_name(c->spf.sec))) != 0) ||
 		    (r = buf_addc(b, ')')) != 0)
 			return r;
-		if (mf[0] != '\0' && ((r = buf_adds(b, " smtp.mailfrom=")) != 0 ||
+		/* a MAIL FROM that is no address is not repeated: SPF's
+		 * comment says what became of it */
+		if (authres_is_addr(mf) &&
+		    ((r = buf_adds(b, " smtp.mailfrom=")) != 0 ||
 		    (r = authres_value(b, mf, 1)) != 0))
 			return r;
 		if (c->o.helo != NULL && c->o.helo[0] != '\0' &&
-		    ((r = buf_adds(b, mf[0] != '\0' ? "\r\n\tsmtp.helo=" :
+		    ((r = buf_adds(b, authres_is_addr(mf) ? "\r\n\tsmtp.helo=" :
 		    " smtp.helo=")) != 0 || (r = authres_value(b, c->o.helo, 0)) != 0))
 			return r;
 	}

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -34,6 +35,63 @@ sink(void *arg, const void *p, size_t n)
 }
 
 #ifdef FUZZ_MESSAGE
+/*
+ * No byte of input ever becomes part of a field we add: write m with an
+ * added field, then the output is the input with that field (and maybe
+ * an empty line after it) inserted after at most one mbox line, and what
+ * follows the field can start no continuation for any reader (no blank,
+ * control, DEL or 8-bit byte first). abort() otherwise.
+ */
+static void
+added_stays_ours(struct message *m, const uint8_t *in, size_t insize)
+{
+	static const char add[] = "X-Added: 1\r\n";
+	char *out;
+	size_t n, pos, al;
+	FILE *o;
+	long len;
+
+	if (message_add_header(m, add, sizeof(add) - 1) != 0 ||
+	    (o = tmpfile()) == NULL)
+		return;
+	if (message_write(m, fileno(o)) != 0 || (len = lseek(fileno(o), 0,
+	    SEEK_END)) < 0 || (out = malloc((size_t)len + 1)) == NULL) {
+		fclose(o);
+		return;
+	}
+	n = (size_t)pread(fileno(o), out, (size_t)len, 0);
+	fclose(o);
+	out[n] = '\0';
+	/* the added field at the start of a line, at the top or after the
+	 * one mbox line, in CRLF or LF */
+	for (pos = 0; pos < n; pos++)
+		if ((pos == 0 || out[pos - 1] == '\n') &&
+		    n - pos >= 11 && memcmp(out + pos, "X-Added: 1", 10) == 0)
+			break;
+	if (pos == n || (pos > 0 && (memcmp(out, "From ", 5) != 0 ||
+	    memchr(out, '\n', pos) != out + pos - 1)))
+		abort();	/* not on top, or after more than one line */
+	al = out[pos + 10] == '\r' && pos + 11 < n && out[pos + 11] == '\n' ?
+	    12 : out[pos + 10] == '\n' ? 11 : 0;
+	if (al == 0)
+		abort();
+	/* the input, whole, around it; an empty line only if needed */
+	if (al + insize == n && memcmp(out, in, pos) == 0 &&
+	    memcmp(out + pos + al, in + pos, insize - pos) == 0) {
+		if (pos + al < n && !(out[pos + al] == '\n' ||
+		    out[pos + al] == '\r' ? pos + al + 1 < n &&
+		    (out[pos + al] == '\n' || out[pos + al + 1] == '\n') :
+		    (unsigned char)out[pos + al] > 0x20 &&
+		    (unsigned char)out[pos + al] < 0x7f))
+			abort();	/* input continues our field */
+	} else if (!(al + al - 10 + insize == n &&
+	    memcmp(out, in, pos) == 0 &&
+	    memcmp(out + pos + al, al == 12 ? "\r\n" : "\n", al - 10) == 0 &&
+	    memcmp(out + pos + al + al - 10, in + pos, insize - pos) == 0))
+		abort();	/* the input changed */
+	free(out);
+}
+
 /* The reader, then every field through both header canonicalizations,
  * signature parsing, b= removal, the A-R forgery check, and the ARC
  * chain (fields parsed, structure, the data each seal signs). */
@@ -86,6 +144,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 		free(chain);
 		buf_free(b);
+		added_stays_ours(m, data, size);
 		message_free(m);
 	}
 	fclose(f);

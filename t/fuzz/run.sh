@@ -20,9 +20,11 @@ for f in addr arc b64 buf canon crypto dkim keyrec message status tagval \
 done
 libs="$(pkg-config --libs gnutls libpsl) -lunbound"
 rc=0
-for t in message canon tagval keyrec addr txt spf dmarc; do
+for t in message canon tagval keyrec addr txt spf dmarc authres; do
 	T=$(echo "$t" | tr a-z A-Z)
-	clang $cflags $inc -DFUZZ_$T "$top/t/fuzz/fuzz.c" $srcs $libs \
+	extra=""
+	[ "$t" = authres ] && extra="$top/t/authres-check.c -I$top/t"
+	clang $cflags $inc -DFUZZ_$T "$top/t/fuzz/fuzz.c" $extra $srcs $libs \
 	    -o "$out/fuzz-$t"
 	corpus=$top/t/fuzz/corpus/$t
 	mkdir -p "$out/corpus-$t"
