@@ -42,6 +42,63 @@ list_names(const char *list, const char *field)
 	return 0;
 }
 
+/* "--timestamp" as seconds since the epoch; -1 if malformed. */
+static long long
+parse_timestamp(const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v <= 0)
+		return -1;
+	return v;
+}
+
+/*
+ * The values, wherever they came from: filter_options() runs this after
+ * the config file (a fault there defers the mail) and after the command
+ * line (a fault there is a usage error).
+ */
+static const char *
+opts_check(void *arg, int final, char *why, size_t whylen)
+{
+	const struct cli *o = arg;
+	const char *bad;
+
+	(void)why;
+	(void)whylen;
+	if (o->domain == NULL && final)
+		return "--domain: the sealing domain is required";
+	if (o->domain != NULL && !keystore_name_ok(o->domain))
+		return "--domain: not a domain name";
+	if (o->selector != NULL && !keystore_name_ok(o->selector))
+		return "--selector: not a selector name";
+	if ((bad = filter_authserv_id_check(o->authserv_id)) != NULL)
+		return bad;
+	if (o->headers != NULL && (o->headers[0] == '\0' ||
+	    strspn(o->headers, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") !=
+	    strlen(o->headers) || strlen(o->headers) > 16000))
+		return "--headers: want field names separated by ':'";
+	/* 4.1.2: an AMS must not sign a seal; our A-R is not the next
+	 * hop's business, and the AAR stands for it */
+	if (o->headers != NULL && (list_names(o->headers, "arc-seal") ||
+	    list_names(o->headers, "authentication-results")))
+		return "--headers: ARC-Seal and Authentication-Results are "
+		    "not signed by an AMS";
+	if (o->no_results != NULL && strcmp(o->no_results, "pass") != 0 &&
+	    strcmp(o->no_results, "tempfail") != 0)
+		return "--no-results: want pass or tempfail";
+	if (o->bad_input != NULL && strcmp(o->bad_input, "pass") != 0 &&
+	    strcmp(o->bad_input, "refuse") != 0)
+		return "--bad-input: want pass or refuse";
+	if (o->timestamp != NULL && parse_timestamp(o->timestamp) < 0)
+		return "--timestamp: want seconds";
+	return NULL;
+}
+
 static void
 opts_parse(int argc, const char **argv, struct cli *o, struct seal_opts *so)
 {
@@ -73,50 +130,20 @@ opts_parse(int argc, const char **argv, struct cli *o, struct seal_opts *so)
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
-	char *end;
-	long long v;
 
-	filter_options(PROG, table, argc, argv, &o->log);
+	filter_options(PROG, table, argc, argv, &o->log, opts_check, o);
 	if (o->keystore == NULL && (o->keystore = getenv("DKIMPIPE_KEYSTORE"))
 	    == NULL)
 		o->keystore = SYSCONFDIR "/dkimpipe/keys";
-	if (o->domain == NULL)
-		log_fatal(EX_USAGE, "--domain: the sealing domain is required");
-	if (!keystore_name_ok(o->domain))
-		log_fatal(EX_USAGE, "--domain: not a domain name");
-	if (o->selector != NULL && !keystore_name_ok(o->selector))
-		log_fatal(EX_USAGE, "--selector: not a selector name");
 	o->authserv_id = filter_authserv_id(o->authserv_id);
-	if (o->headers != NULL && (o->headers[0] == '\0' ||
-	    strspn(o->headers, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") !=
-	    strlen(o->headers) || strlen(o->headers) > 16000))
-		log_fatal(EX_USAGE, "--headers: want field names separated "
-		    "by ':'");
-	/* 4.1.2: an AMS must not sign a seal; our A-R is not the next
-	 * hop's business, and the AAR stands for it */
-	if (o->headers != NULL && (list_names(o->headers, "arc-seal") ||
-	    list_names(o->headers, "authentication-results")))
-		log_fatal(EX_USAGE, "--headers: ARC-Seal and "
-		    "Authentication-Results are not signed by an AMS");
-	if (o->no_results != NULL && strcmp(o->no_results, "pass") != 0 &&
-	    strcmp(o->no_results, "tempfail") != 0)
-		log_fatal(EX_USAGE, "--no-results: want pass or tempfail");
-	if (o->bad_input != NULL && strcmp(o->bad_input, "pass") != 0 &&
-	    strcmp(o->bad_input, "refuse") != 0)
-		log_fatal(EX_USAGE, "--bad-input: want pass or refuse");
 	memset(so, 0, sizeof(*so));
 	so->authserv_id = o->authserv_id;
 	so->domain = o->domain;
 	so->selector = o->selector;
 	so->headers = o->headers;
-	if (o->timestamp != NULL) {
-		errno = 0;
-		v = strtoll(o->timestamp, &end, 10);
-		if (errno != 0 || *end != '\0' || v <= 0)
-			log_fatal(EX_USAGE, "--timestamp: want seconds");
-		so->now = (time_t)v;
-	}
+	/* opts_check() passed it: this cannot fail now */
+	if (o->timestamp != NULL)
+		so->now = (time_t)parse_timestamp(o->timestamp);
 }
 
 /* Not sealed: the input unchanged, or refused as asked. */

@@ -63,6 +63,74 @@ header_list_has_from(const char *list)
 	return 0;
 }
 
+/* "--timestamp" as seconds since the epoch; -1 if malformed. */
+static long long
+parse_timestamp(const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v <= 0)
+		return -1;
+	return v;
+}
+
+/* "relaxed", "simple/relaxed": header and body canonicalization. */
+static int
+parse_canon(const char *s, enum canon *hc, enum canon *bc)
+{
+	const char *slash = strchr(s, '/');
+
+	*hc = *bc = CANON_RELAXED;
+	if (canon_parse(s, slash != NULL ? (size_t)(slash - s) : strlen(s),
+	    hc) != 0 || (slash != NULL && canon_parse(slash + 1,
+	    strlen(slash + 1), bc) != 0))
+		return -1;
+	if (slash == NULL)	/* c=relaxed means relaxed/simple */
+		*bc = CANON_SIMPLE;
+	return 0;
+}
+
+/*
+ * The values, wherever they came from: filter_options() runs this after
+ * the config file (a fault there defers the mail) and after the command
+ * line (a fault there is a usage error).
+ */
+static const char *
+opts_check(void *arg, int final, char *why, size_t whylen)
+{
+	const struct cli *o = arg;
+	enum canon hc, bc;
+
+	(void)final;
+	(void)why;
+	(void)whylen;
+	if (o->canon != NULL && parse_canon(o->canon, &hc, &bc) != 0)
+		return "--canon: want simple or relaxed, as HEADER/BODY";
+	if (o->expire != NULL && parse_duration(o->expire) < 0)
+		return "--expire: want a duration like 7d";
+	if (o->timestamp != NULL && parse_timestamp(o->timestamp) < 0)
+		return "--timestamp: want seconds";
+	/* RFC 6376 5.4: From is always signed; refuse a list without it */
+	if (o->headers != NULL && !header_list_has_from(o->headers) &&
+	    (o->oversign == NULL || !header_list_has_from(o->oversign)))
+		return "--headers: the list must include From (RFC 6376 5.4)";
+	if (o->domain != NULL && !keystore_name_ok(o->domain))
+		return "--domain: not a domain name";
+	if (o->selector != NULL && !keystore_name_ok(o->selector))
+		return "--selector: not a selector name";
+	if (o->no_key != NULL && strcmp(o->no_key, "pass") != 0 &&
+	    strcmp(o->no_key, "tempfail") != 0 &&
+	    strcmp(o->no_key, "refuse") != 0)
+		return "--no-key: want pass, tempfail or refuse";
+	if (o->bad_input != NULL && strcmp(o->bad_input, "pass") != 0 &&
+	    strcmp(o->bad_input, "refuse") != 0)
+		return "--bad-input: want pass or refuse";
+	return NULL;
+}
+
 static void
 opts_parse(int argc, const char **argv, struct cli *o, struct sign_opts *so)
 {
@@ -100,10 +168,8 @@ opts_parse(int argc, const char **argv, struct cli *o, struct sign_opts *so)
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
-	const char *slash;
-	long long v;
 
-	filter_options(PROG, table, argc, argv, &o->log);
+	filter_options(PROG, table, argc, argv, &o->log, opts_check, o);
 	if (o->keystore == NULL && (o->keystore = getenv("DKIMPIPE_KEYSTORE"))
 	    == NULL)
 		o->keystore = SYSCONFDIR "/dkimpipe/keys";
@@ -113,46 +179,15 @@ opts_parse(int argc, const char **argv, struct cli *o, struct sign_opts *so)
 	so->headers = o->headers;
 	so->oversign = o->oversign;
 	so->hc = so->bc = CANON_RELAXED;
-	if (o->canon != NULL) {
-		slash = strchr(o->canon, '/');
-		if (canon_parse(o->canon, slash != NULL ?
-		    (size_t)(slash - o->canon) : strlen(o->canon), &so->hc) != 0 ||
-		    (slash != NULL && canon_parse(slash + 1, strlen(slash + 1),
-		    &so->bc) != 0))
-			log_fatal(EX_USAGE, "--canon: want simple or relaxed, "
-			    "as HEADER/BODY");
-		if (slash == NULL)	/* c=relaxed means relaxed/simple */
-			so->bc = CANON_SIMPLE;
-	}
-	if (o->expire != NULL && (so->expire = parse_duration(o->expire)) < 0)
-		log_fatal(EX_USAGE, "--expire: want a duration like 7d");
-	if (o->timestamp != NULL) {
-		char *end;
-
-		errno = 0;
-		v = strtoll(o->timestamp, &end, 10);
-		if (errno != 0 || *end != '\0' || v <= 0)
-			log_fatal(EX_USAGE, "--timestamp: want seconds");
-		so->now = (time_t)v;
-	}
-	/* RFC 6376 5.4: From is always signed; refuse a list without it */
-	if (o->headers != NULL && !header_list_has_from(o->headers) &&
-	    (o->oversign == NULL || !header_list_has_from(o->oversign)))
-		log_fatal(EX_USAGE, "--headers: the list must include From "
-		    "(RFC 6376 5.4)");
-	if (o->domain != NULL && !keystore_name_ok(o->domain))
-		log_fatal(EX_USAGE, "--domain: not a domain name");
-	if (o->no_key != NULL && strcmp(o->no_key, "pass") != 0 &&
-	    strcmp(o->no_key, "tempfail") != 0 &&
-	    strcmp(o->no_key, "refuse") != 0)
-		log_fatal(EX_USAGE, "--no-key: want pass, tempfail or refuse");
-	if (o->bad_input != NULL && strcmp(o->bad_input, "pass") != 0 &&
-	    strcmp(o->bad_input, "refuse") != 0)
-		log_fatal(EX_USAGE, "--bad-input: want pass or refuse");
+	/* opts_check() passed every value: these cannot fail now */
+	if (o->canon != NULL)
+		(void)parse_canon(o->canon, &so->hc, &so->bc);
+	if (o->expire != NULL)
+		so->expire = parse_duration(o->expire);
+	if (o->timestamp != NULL)
+		so->now = (time_t)parse_timestamp(o->timestamp);
 }
 
-/* Write the message as it came (plus any queued fields), or exit 75. */
-/* Not signed: pass the input through unchanged, or refuse as asked. */
 /* Not signed: pass the input through unchanged, or refuse as asked.
  * Bad input is worth a warning; a domain without keys is routine. */
 static void

@@ -72,6 +72,79 @@ parse_ms(const char *s)
 	return -1;
 }
 
+/*
+ * The values, wherever they came from: filter_options() runs this after
+ * the config file (a fault there defers the mail) and after the command
+ * line (a fault there is a usage error).
+ */
+static const char *
+opts_check(void *arg, int final, char *why, size_t whylen)
+{
+	const struct cli *o = arg;
+	const char *bad;
+	char *end;
+	double t;
+	size_t n;
+
+	(void)final;
+	if ((bad = filter_authserv_id_check(o->authserv_id)) != NULL)
+		return bad;
+	if (o->max_sigs < 1 || o->max_sigs > DP_MAX_SIGS) {
+		snprintf(why, whylen, "--max-signatures: 1 to %d", DP_MAX_SIGS);
+		return why;
+	}
+	if (o->skew < 0 || o->skew > 86400)
+		return "--clock-skew: 0 to 86400 seconds";
+	/* digits first, so that parse_ms() never meets NaN, inf or a
+	 * number that does not fit a long */
+	if (o->timeout != NULL) {
+		n = strspn(o->timeout, "0123456789.");
+		errno = 0;
+		t = strtod(o->timeout, &end);
+		if (n == 0 || n > 12 || end != o->timeout + n || errno != 0 ||
+		    (*end != '\0' && strcmp(end, "s") != 0 &&
+		    strcmp(end, "ms") != 0) ||
+		    (strcmp(end, "ms") == 0 ? t / 1000 : t) > 600 ||
+		    parse_ms(o->timeout) <= 0)
+			return "--timeout: want a time like 5s or 800ms, at "
+			    "most 600s";
+	}
+	if (o->dnssec != NULL && strcmp(o->dnssec, "report") != 0 &&
+	    strcmp(o->dnssec, "require") != 0)
+		return "--dnssec: want report or require";
+	if (o->resolver != NULL && strcmp(o->resolver, "forward") != 0 &&
+	    strcmp(o->resolver, "recurse") != 0)
+		return "--resolver: want forward or recurse";
+	if (o->reject != NULL && strcmp(o->reject, "none") != 0 &&
+	    strcmp(o->reject, "no-pass") != 0)
+		return "--reject: want none or no-pass";
+	if (o->reject_code != NULL && strcmp(o->reject_code, "77") != 0 &&
+	    strcmp(o->reject_code, "65") != 0)
+		return "--reject-code: want 77 or 65";
+	/* "": unknown (an MTA's variable for local mail is empty) */
+	if (o->client_ip != NULL && (strlen(o->client_ip) > 64 ||
+	    strspn(o->client_ip,
+	    "0123456789abcdefABCDEF.:") != strlen(o->client_ip)))
+		return "--client-ip: want an IPv4 or IPv6 address";
+	if ((o->helo != NULL && strlen(o->helo) > 255) ||
+	    (o->mail_from != NULL && strlen(o->mail_from) > DP_MAX_ADDR + 2))
+		return "--helo, --mail-from: too long";
+	if ((o->trusted_fwd != NULL && strlen(o->trusted_fwd) > 4096) ||
+	    (o->trusted_sealers != NULL && strlen(o->trusted_sealers) > 4096))
+		return "--trusted-forwarders, --trusted-arc-sealers: at most "
+		    "4096 characters";
+	if (o->bad_input != NULL && strcmp(o->bad_input, "pass") != 0 &&
+	    strcmp(o->bad_input, "refuse") != 0)
+		return "--bad-input: want pass or refuse";
+	if (o->now != NULL) {
+		errno = 0;
+		if (strtoll(o->now, &end, 10) <= 0 || errno != 0 ||
+		    end == o->now || *end != '\0')
+			return "--now: want seconds";
+	}
+	return NULL;
+}
+
 static void
 opts_parse(int argc, const char **argv, struct cli *o, struct verify_opts *vo,
     struct dns_opts *dopts, long *budget)
@@ -151,58 +224,22 @@ opts_parse(int argc, const char **argv, struct cli *o, struct verify_opts *vo,
 
 	o->max_sigs = DP_DEFAULT_MAX_SIGS;
 	o->skew = DP_DEFAULT_SKEW;
-	filter_options(PROG, table, argc, argv, &o->log);
+	filter_options(PROG, table, argc, argv, &o->log, opts_check, o);
 	o->authserv_id = filter_authserv_id(o->authserv_id);
-	if (o->max_sigs < 1 || o->max_sigs > DP_MAX_SIGS)
-		log_fatal(EX_USAGE, "--max-signatures: 1 to %d", DP_MAX_SIGS);
-	if (o->skew < 0 || o->skew > 86400)
-		log_fatal(EX_USAGE, "--clock-skew: 0 to 86400 seconds");
-	*budget = DP_DEFAULT_BUDGET_MS;
-	if (o->timeout != NULL && ((*budget = parse_ms(o->timeout)) <= 0 ||
-	    *budget > 600000))
-		log_fatal(EX_USAGE, "--timeout: want a time like 5s or 800ms");
-	if (o->dnssec != NULL && strcmp(o->dnssec, "report") != 0 &&
-	    strcmp(o->dnssec, "require") != 0)
-		log_fatal(EX_USAGE, "--dnssec: want report or require");
-	if (o->resolver != NULL && strcmp(o->resolver, "forward") != 0 &&
-	    strcmp(o->resolver, "recurse") != 0)
-		log_fatal(EX_USAGE, "--resolver: want forward or recurse");
-	if (o->reject != NULL && strcmp(o->reject, "none") != 0 &&
-	    strcmp(o->reject, "no-pass") != 0)
-		log_fatal(EX_USAGE, "--reject: want none or no-pass");
-	if (o->reject_code != NULL && strcmp(o->reject_code, "77") != 0 &&
-	    strcmp(o->reject_code, "65") != 0)
-		log_fatal(EX_USAGE, "--reject-code: want 77 or 65");
-	/* "": unknown (an MTA's variable for local mail is empty) */
-	if (o->client_ip != NULL && (strlen(o->client_ip) > 64 ||
-	    strspn(o->client_ip,
-	    "0123456789abcdefABCDEF.:") != strlen(o->client_ip)))
-		log_fatal(EX_USAGE, "--client-ip: want an IPv4 or IPv6 address");
+	/* opts_check() passed every value: what follows cannot fail */
+	*budget = o->timeout != NULL ? parse_ms(o->timeout) :
+	    DP_DEFAULT_BUDGET_MS;
 	if (o->dmarc_reject || o->dmarc_psl || o->trusted_fwd != NULL ||
 	    o->trusted_sealers != NULL)
 		o->dmarc = 1;	/* they only make sense with it */
-	if ((o->helo != NULL && strlen(o->helo) > 255) ||
-	    (o->mail_from != NULL && strlen(o->mail_from) > DP_MAX_ADDR + 2))
-		log_fatal(EX_USAGE, "--helo, --mail-from: too long");
-	if ((o->trusted_fwd != NULL && strlen(o->trusted_fwd) > 4096) ||
-	    (o->trusted_sealers != NULL && strlen(o->trusted_sealers) > 4096))
-		log_fatal(EX_USAGE, "--trusted-forwarders, "
-		    "--trusted-arc-sealers: at most 4096 characters");
-	if (o->bad_input != NULL && strcmp(o->bad_input, "pass") != 0 &&
-	    strcmp(o->bad_input, "refuse") != 0)
-		log_fatal(EX_USAGE, "--bad-input: want pass or refuse");
 	memset(vo, 0, sizeof(*vo));
 	vo->max_sigs = o->max_sigs;
 	vo->skew = o->skew;
 	vo->allow_partial = o->allow_partial;
 	vo->require_dnssec = o->dnssec != NULL &&
 	    strcmp(o->dnssec, "require") == 0;
-	if (o->now != NULL) {
-		errno = 0;
+	if (o->now != NULL)
 		vo->now = strtoll(o->now, &end, 10);
-		if (errno != 0 || *end != '\0' || vo->now <= 0)
-			log_fatal(EX_USAGE, "--now: want seconds");
-	}
 	memset(dopts, 0, sizeof(*dopts));
 	dopts->conf = o->resolver_conf;
 	dopts->trust_anchor = o->trust_anchor;

@@ -2,11 +2,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <popt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "limits.h"
@@ -31,16 +34,32 @@ conf_read(const char *path, const char *program, int required, int *argc,
     char ***argv, char *why, size_t whylen)
 {
 	char line[1024], *p, *name, *val, **v = NULL, **nv;
-	int n = 0, in = 0, lineno = 0, r = 0;
+	int n = 0, in = 0, lineno = 0, r = 0, fd, fl;
 	size_t total = 0;
-	FILE *fp;
+	struct stat st;
+	const char *err = NULL;
+	FILE *fp = NULL;
 
 	*argc = 0;
 	*argv = NULL;
-	if ((fp = fopen(path, "re")) == NULL) {
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT && !required)
 			return 0;
 		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return DP_E_IO;
+	}
+	if (fstat(fd, &st) == -1)
+		err = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		err = "not a regular file";
+	else if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1 ||
+	    (fp = fdopen(fd, "r")) == NULL)
+		err = strerror(errno);
+	if (err != NULL) {
+		snprintf(why, whylen, "%s: %s", path, err);
+		close(fd);
 		return DP_E_IO;
 	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
@@ -263,26 +282,40 @@ popt_run(const char *program, const struct poptOption *table, int argc,
 
 int
 conf_popt(const char *program, struct poptOption *table, int argc,
-    const char **argv, char *why, size_t whylen)
+    const char **argv, conf_check check, void *arg, char *why,
+    size_t whylen)
 {
-	const char **all;
+	const char **all, *bad_value;
 	char bad[400];
 	int n, ncfg, r, required;
 
 	if ((r = conf_argv(program, argc, argv, &n, &all, &ncfg, why,
 	    whylen)) != 0)
 		return DP_E_SYNTAX;
-	/* the file's lines alone first, so their errors are named as such;
-	 * into scratch storage, as the full pass sets the real values */
-	if (ncfg > 0 && (r = popt_run(program, table, ncfg + 1, all, bad,
-	    sizeof(bad), 0)) < 0) {
-		if (r == DP_E_SYNTAX)
-			snprintf(why, whylen, "%s: %s", config_path(argc,
-			    argv, &required), bad);
-		else
-			snprintf(why, whylen, "out of memory");
-		conf_free(-1, (char **)(uintptr_t)all);
-		return r;
+	/*
+	 * The file's lines alone first, so that their errors are named as
+	 * such, whether popt refuses one or the program's check refuses a
+	 * value: a filter defers on those, and bounces only on its own
+	 * command line. The full pass then sets every value again.
+	 */
+	if (ncfg > 0) {
+		r = popt_run(program, table, ncfg + 1, all, bad, sizeof(bad),
+		    1);
+		if (r >= 0 && check != NULL && (bad_value = check(arg, 0, bad,
+		    sizeof(bad))) != NULL) {
+			if (bad_value != bad)
+				snprintf(bad, sizeof(bad), "%s", bad_value);
+			r = DP_E_SYNTAX;
+		}
+		if (r < 0) {
+			if (r == DP_E_SYNTAX)
+				snprintf(why, whylen, "%s: %s", config_path(argc,
+				    argv, &required), bad);
+			else
+				snprintf(why, whylen, "out of memory");
+			conf_free(-1, (char **)(uintptr_t)all);
+			return r;
+		}
 	}
 	r = popt_run(program, table, n, all, bad, sizeof(bad), 1);
 	conf_free(-1, (char **)(uintptr_t)all);
@@ -292,6 +325,12 @@ conf_popt(const char *program, struct poptOption *table, int argc,
 	}
 	if (r < 0) {
 		snprintf(why, whylen, "%s", bad);
+		return DP_E_USAGE;
+	}
+	if (r == 0 && check != NULL && (bad_value = check(arg, 1, why,
+	    whylen)) != NULL) {
+		if (bad_value != why)
+			snprintf(why, whylen, "%s", bad_value);
 		return DP_E_USAGE;
 	}
 	return r;

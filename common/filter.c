@@ -16,13 +16,33 @@
 #include "proc.h"
 #include "status.h"
 
+struct checks {
+	char *const	*logopt;
+	conf_check	 check;
+	void		*arg;
+};
+
+/* The value every filter has, then the program's own. */
+static const char *
+filter_check(void *arg, int final, char *why, size_t whylen)
+{
+	struct checks *c = arg;
+
+	if (*c->logopt != NULL && strcmp(*c->logopt, "stderr") != 0 &&
+	    strcmp(*c->logopt, "syslog") != 0)
+		return "--log: want stderr or syslog";
+	return c->check != NULL ? c->check(c->arg, final, why, whylen) : NULL;
+}
+
 void
 filter_options(const char *prog, struct poptOption *table, int argc,
-    const char **argv, char *const *logopt)
+    const char **argv, char *const *logopt, conf_check check, void *arg)
 {
+	struct checks c = { logopt, check, arg };
 	char why[512];
 
-	switch (conf_popt(prog, table, argc, argv, why, sizeof(why))) {
+	switch (conf_popt(prog, table, argc, argv, filter_check, &c, why,
+	    sizeof(why))) {
 	case 0:
 		break;
 	case 1:
@@ -35,10 +55,21 @@ filter_options(const char *prog, struct poptOption *table, int argc,
 	}
 	if (*logopt == NULL || strcmp(*logopt, "stderr") == 0)
 		log_set_dest(LOG_FILTER);
-	else if (strcmp(*logopt, "syslog") == 0)
-		log_set_dest(LOG_TO_SYSLOG);
 	else
-		log_fatal(EX_USAGE, "--log: want stderr or syslog");
+		log_set_dest(LOG_TO_SYSLOG);
+}
+
+static int
+authserv_id_ok(const char *s)
+{
+	return s[0] != '\0' && strpbrk(s, " \t\r\n;()\"") == NULL;
+}
+
+const char *
+filter_authserv_id_check(const char *opt)
+{
+	return opt == NULL || authserv_id_ok(opt) ? NULL :
+	    "--authserv-id: want a host name";
 }
 
 char *
@@ -49,9 +80,12 @@ filter_authserv_id(char *opt)
 	if (opt == NULL) {
 		if (gethostname(host, sizeof(host) - 1) == -1 || host[0] == '\0')
 			snprintf(host, sizeof(host), "localhost");
-		opt = host;
+		if (!authserv_id_ok(host))	/* the system's, not our user's */
+			log_fatal(EX_TEMPFAIL, "this host's name is no "
+			    "authserv-id: give --authserv-id");
+		return host;
 	}
-	if (strpbrk(opt, " \t\r\n;()\"") != NULL || opt[0] == '\0')
+	if (!authserv_id_ok(opt))
 		log_fatal(EX_USAGE, "--authserv-id: want a host name");
 	return opt;
 }

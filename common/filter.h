@@ -2,20 +2,30 @@
 #ifndef DP_FILTER_H
 #define DP_FILTER_H
 
+#include "conf.h"
+
 struct message;
 struct poptOption;
 
 /*
  * Parse the config file's options, then argv's, into table (popt), print
  * the version for 'V', and set the log destination from *logopt ("stderr"
- * or "syslog", NULL: stderr). Like log_fatal(), and unlike the rest of
- * common/, these exit: 64 for a bad command line, 75 for a bad config
- * file (a filter must not bounce mail over a typo, DESIGN).
+ * or "syslog", NULL: stderr). check (NULL: none) is the program's check
+ * of its values, as conf_popt() runs it: once after the config file's
+ * options alone, once after the command line's; --log is checked with
+ * it. Like log_fatal(), and unlike the rest of common/, these exit: 75
+ * for anything wrong in the config file, a bad value included (a filter
+ * must not bounce mail over a typo, DESIGN), 64 for a bad command line.
  */
 void	filter_options(const char *prog, struct poptOption *table, int argc,
-	    const char **argv, char *const *logopt);
+	    const char **argv, char *const *logopt, conf_check check,
+	    void *arg);
+/* NULL if opt (NULL: this host's name) will do as an authserv-id, else
+ * why not: for a program's check. */
+const char *filter_authserv_id_check(const char *opt);
 /* The authserv-id from --authserv-id, or this host's name; exits 64 for
- * one that is not a host name. Verify writes it, seal looks for it. */
+ * one that is not a host name (75 when it is this host's name). Verify
+ * writes it, seal looks for it. */
 char	*filter_authserv_id(char *opt);
 /* Write m in full to stdout and exit 0; on any failure exit 75. */
 void	filter_deliver(struct message *m) __attribute__((noreturn));
