@@ -48,7 +48,8 @@ DNSSERVER_OWNER=$$ sh "$top_srcdir/t/dnsserver.sh" start "$tmp/dns" \
 }
 at_exit "sh '$top_srcdir/t/dnsserver.sh' stop '$tmp/dns' >/dev/null 2>&1"
 . "$tmp/dns/vars"
-VERIFY="$verify --resolver-conf $UNBOUND_CONF --trust-anchor $ANCHOR --now $T"
+VERIFY="$verify --resolver-conf $UNBOUND_CONF --trust-anchor $ANCHOR --now $T \
+    --timeout $(t_timeout 5s)"	# the default budget, scaled
 
 # results FILE: our Authentication-Results at the top, on one line
 results()

@@ -20,6 +20,10 @@
 #	PYTHON3, PERL			interpreters (see t_find_python3)
 #	DKIMPIPE_TEST_KEEP=1		keep the temp directories (their paths
 #					are printed as diagnostics)
+#	DKIMPIPE_TEST_SLOW=N		every time budget, bound and pause is
+#					N times longer (build.sh sets it for
+#					valgrind and the sanitizers); see
+#					t_timeout
 
 t_dir=$(cd "$(dirname "$0")" && pwd -P)
 : "${top_srcdir:=$(cd "$t_dir/.." && pwd -P)}"
@@ -296,6 +300,59 @@ t_find_perl()
 		fi
 	done
 	return 1
+}
+
+# --------------------------------------------------------------- time --
+
+# A time budget in a test is a bet on the machine's speed: under valgrind
+# a program runs 20 to 50 times slower, under ASan and UBSan 2 to 4
+# times, and a CI machine may be running other jobs. So every budget a
+# test gives a program (--timeout, --budget, timeout(1)), every bound it
+# puts on how long something took, and every pause that waits for
+# something to happen goes through the helpers below, which multiply it
+# by DKIMPIPE_TEST_SLOW (a whole number, 1 by default).
+#
+# That alone is not enough for a test that wants something to time out:
+# make the part that must time out one that never answers (timeout.test,
+# the black hole of t/dnsserver.sh), never one that is merely slow, and
+# give the budget that something else must answer within room to spare
+# even at factor 1. Then the assertion holds at any speed, and the
+# factor only keeps the waits and bounds in proportion.
+
+case ${DKIMPIPE_TEST_SLOW:-1} in
+''|*[!0-9]*|0*)
+	echo "Bail out! DKIMPIPE_TEST_SLOW='$DKIMPIPE_TEST_SLOW':" \
+	    "want a whole number from 1"
+	exit 1 ;;
+esac
+t_slow=${DKIMPIPE_TEST_SLOW:-1}
+[ "$t_slow" = 1 ] ||
+    echo "# time budgets, bounds and pauses x$t_slow (DKIMPIPE_TEST_SLOW)"
+
+# t_scale_ms MS: MS milliseconds scaled, a whole number of milliseconds
+# (for bounds: ok "$([ "$ms" -lt "$(t_scale_ms 3000)" ] ...)").
+t_scale_ms()
+{
+	awk -v v="$1" -v f="$t_slow" 'BEGIN { printf "%d\n", v * f }'
+}
+
+# t_timeout DURATION: the duration scaled, in the unit it was given in,
+# for a program's option: 1s -> 10s, 800ms -> 8000ms, 1000 -> 10000 (a
+# bare number stays bare: milliseconds for t/dmarc-eval --timeout, seconds
+# for dkimpipe-keys --timeout and timeout(1)).
+t_timeout()
+{
+	_t_num=$(printf '%s\n' "$1" | sed 's/[a-z]*$//')
+	_t_unit=${1#"$_t_num"}
+	echo "$(awk -v v="$_t_num" -v f="$t_slow" \
+	    'BEGIN { printf "%d\n", v * f }')$_t_unit"
+}
+
+# t_sleep SECONDS: sleep(1) for SECONDS (a decimal fraction is fine)
+# scaled: a pause that lets a process get somewhere first.
+t_sleep()
+{
+	sleep "$(awk -v v="$1" -v f="$t_slow" 'BEGIN { printf "%.3f\n", v * f }')"
 }
 
 # --------------------------------------------------------------- exit --

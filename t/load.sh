@@ -32,12 +32,15 @@ while [ $i -lt "$N" ]; do
 done
 
 # All 2N at once; each bounded by timeout(1) so a hang is a failure.
+# Both bounds, and the verifiers' DNS budget, scale with the machine.
+hang=$(t_timeout 60)
+budget=$(t_timeout 20s)
 i=0
 while [ $i -lt "$N" ]; do
-	( timeout 60 "$sign" --keystore "$ks" <"$tmp/in/$i.eml" \
+	( timeout "$hang" "$sign" --keystore "$ks" <"$tmp/in/$i.eml" \
 	    >"$tmp/out/s$i" 2>&1; echo $? >"$tmp/st/s$i" ) &
-	( timeout 60 "$verify" --resolver-conf "$UNBOUND_CONF" \
-	    --authserv-id mx.test --timeout 20s <"$tmp/signed/$i.eml" \
+	( timeout "$hang" "$verify" --resolver-conf "$UNBOUND_CONF" \
+	    --authserv-id mx.test --timeout "$budget" <"$tmp/signed/$i.eml" \
 	    >"$tmp/out/v$i" 2>&1; echo $? >"$tmp/st/v$i" ) &
 	i=$((i + 1))
 done

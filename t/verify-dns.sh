@@ -27,7 +27,10 @@ sh "$top_srcdir/t/dnsserver.sh" start "$tmp/dns" "$tmp/served" --dnssec >/dev/nu
     { cat "$tmp/dns.err"; bail_out "the test DNS server did not start"; }
 at_exit "sh '$top_srcdir/t/dnsserver.sh' stop '$tmp/dns' >/dev/null 2>&1"
 . "$tmp/dns/vars"
-V="$verify --resolver-conf $UNBOUND_CONF --authserv-id mx.test"
+V0="$verify --resolver-conf $UNBOUND_CONF --authserv-id mx.test"
+# every run gets the default budget (5 s) scaled; the timeout cases below
+# give one of their own
+V="$V0 --timeout $(t_timeout 5s)"
 
 msg()
 {
@@ -91,21 +94,29 @@ run $V <"$tmp/nokey.eml"
 is "$(results "$out_file")" "permerror" "a selector not in DNS (NXDOMAIN, proven by NSEC3): permerror"
 like "$out" 'no key for signature' "says why"
 
+# timeout.test never answers: its lookups time out at any speed, and a
+# short budget only keeps the wait short. The bound on how long that took
+# depends on the machine, and scales.
 msg timeout.test | "$sign" --keystore "$ks" >"$tmp/timeout.eml"
+short=$(t_timeout 1s)
+bound=$(t_scale_ms 3000)
 start=$(date +%s%N)
-run $V --timeout 1s <"$tmp/timeout.eml"
+run $V0 --timeout "$short" <"$tmp/timeout.eml"
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 is "$(results "$out_file")" "temperror temperror" "a server that never answers: temperror"
-check "within the 1 s budget (took ${ms} ms; bound 3000)" test "$ms" -lt 3000
-run $V --timeout 1s --tempfail-on-dns <"$tmp/timeout.eml"
+check "within the budget of $short (took ${ms} ms; bound $bound)" \
+    test "$ms" -lt "$bound"
+run $V0 --timeout "$short" --tempfail-on-dns <"$tmp/timeout.eml"
 is "$status" 75 "--tempfail-on-dns: every result temporary: EX_TEMPFAIL"
 is "$(wc -c <"$out_file" | tr -d ' ')" 0 "and nothing on stdout"
-run $V --timeout 1s --tempfail-on-dns <"$tmp/good.eml"
+run $V --tempfail-on-dns <"$tmp/good.eml"
 is "$status" 0 "--tempfail-on-dns does not touch a message that passes"
 
-# Answers that arrive while a slow body is still being read count.
-{ sed -n '1,/^$/p' "$tmp/good.eml"; sleep 2; sed '1,/^$/d' "$tmp/good.eml"; } |
-    run $V --timeout 1s
+# Answers that arrive while a slow body is still being read count. The
+# answers must come within the budget (2 s, scaled: ample for loopback),
+# the body after it (a second later, scaled).
+{ sed -n '1,/^$/p' "$tmp/good.eml"; t_sleep 3; sed '1,/^$/d' "$tmp/good.eml"; } |
+    run $V0 --timeout "$(t_timeout 2s)"
 is "$(results "$out_file")" "pass pass" "a body slower than the DNS budget: the answers still count"
 
 printf 'From: a@good.test\nSubject: unsigned\n\nbody\n' >"$tmp/unsigned.eml"
@@ -206,13 +217,16 @@ is "$status" 65 "--bad-input refuse: EX_DATAERR"
 is "$(wc -c <"$out_file" | tr -d ' ')" 0 "and nothing on stdout"
 
 # dkimpipe-keys check: what DNS publishes against the keystore.
-run "$keys" --keystore "$ks" --resolver-conf "$UNBOUND_CONF" check --domain good.test
+run "$keys" --keystore "$ks" --resolver-conf "$UNBOUND_CONF" --timeout "$(t_timeout 5)" \
+    check --domain good.test
 is "$status" 0 "keys check: every good.test record published"
 like "$out" "$(printf '^[0-9]{6}r._domainkey.good.test\tactive\tok \\(DNSSEC secure\\)$')" \
     "keys check: ok, DNSSEC secure"
-run "$keys" --keystore "$tmp/ks2" --resolver-conf "$UNBOUND_CONF" check --domain good.test
+run "$keys" --keystore "$tmp/ks2" --resolver-conf "$UNBOUND_CONF" --timeout "$(t_timeout 5)" \
+    check --domain good.test
 is "$status" 1 "keys check: a selector not in DNS: exit 1"
 like "$out" 'unpublished._domainkey.good.test.*not published' "and names it"
-run "$keys" --keystore "$ks" --resolver-conf "$UNBOUND_CONF" --timeout 1 check --domain timeout.test
+run "$keys" --keystore "$ks" --resolver-conf "$UNBOUND_CONF" --timeout "$(t_timeout 1)" \
+    check --domain timeout.test
 is "$status" 75 "keys check: DNS not answering: EX_TEMPFAIL"
 done_testing
