@@ -58,11 +58,17 @@ keys_fatal(int r, const char *what)
 {
 	/* an interactive tool: a broken keystore is EX_CONFIG here */
 	int code = r == DP_E_KEYSTORE || r == DP_E_KEYPERM ||
-	    r == DP_E_KEYBAD ? EX_CONFIG : r == DP_E_USAGE ||
-	    r == DP_E_EXISTS || r == DP_E_NOKEY ? EX_USAGE : dp_exitcode(r);
+	    r == DP_E_KEYBAD || r == DP_E_SYMLINK || r == DP_E_NOTREG ?
+	    EX_CONFIG : r == DP_E_USAGE || r == DP_E_EXISTS ||
+	    r == DP_E_NOKEY ? EX_USAGE : dp_exitcode(r);
 
 	log_fatal(code, "%s: %s", what, dp_strerror(r));
 }
+
+/* A value from the command line in a message: its first 64 characters
+ * (log.c masks control bytes), and "..." when there are more. */
+#define SHOWN(s)	64, (s), strlen(s) > 64 ? "..." : ""
+#define USER_WANT	"1 to 320 letters, digits or ._-@+=%%"
 
 static void
 need(const char *v, const char *opt, const char *cmd)
@@ -261,9 +267,11 @@ cmd_check(struct keystore *ks, const struct opts *o)
 	long ms = 5000;
 
 	need(o->domain, "--domain", "check");
+	errno = 0;
 	if (o->timeout != NULL && ((ms = strtol(o->timeout, &end, 10)) <= 0 ||
+	    ms > 600 || errno != 0 || end == o->timeout ||
 	    (*end != '\0' && strcmp(end, "s") != 0)))
-		log_fatal(EX_USAGE, "check: --timeout: want seconds");
+		log_fatal(EX_USAGE, "check: --timeout: want 1 to 600 seconds");
 	if (o->timeout != NULL)
 		ms *= 1000;
 	if ((r = dns_new(&dopts, &dns, why, sizeof(why))) != 0)
@@ -332,7 +340,7 @@ static void
 default_selector(const struct keystore *ks, const struct opts *o,
     enum key_alg alg, char *out, size_t outlen)
 {
-	char base[128], user[64];
+	char base[128], user[49];
 	time_t now = time(NULL);
 	struct tm tm;
 	size_t i, k = 0;
@@ -340,9 +348,11 @@ default_selector(const struct keystore *ks, const struct opts *o,
 
 	gmtime_r(&now, &tm);
 	if (o->user != NULL) {
-		/* the user's name, trimmed to selector characters */
+		/* the user's name, trimmed to selector characters; short
+		 * enough that the label stays within 63 with the date and a
+		 * number after it */
 		for (i = 0; o->user[i] != '\0' && o->user[i] != '@' &&
-		    k < sizeof(user) - 1; i++) {
+		    k < 48; i++) {
 			char c = o->user[i];
 
 			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
@@ -400,94 +410,175 @@ make_key(struct keystore *ks, const struct opts *o, enum key_alg alg,
 	return r;
 }
 
+/*
+ * Every value new, import and rotate would write, checked with the
+ * keystore's own validators before anything is written, the keystore
+ * directory included: a refused command leaves the keystore as it was.
+ */
 static void
-check_identity(const struct opts *o)
+check_values(const struct opts *o, const char *cmd)
 {
-	const char *id = o->identity != NULL ? o->identity : o->user;
-	const char *d;
-	size_t ld, li;
+	char id[DP_MAX_ADDR + 1];
 
-	if (o->identity == NULL && strchr(o->user, '@') == NULL)
-		return;		/* user@domain is made for it */
-	d = addr_domain(id);
-	ld = strlen(o->domain);
-	li = strlen(d);
-	if (strchr(id, '@') == NULL || !(domain_eq(d, o->domain) ||
-	    (li > ld && d[li - ld - 1] == '.' &&
-	    strcasecmp(d + li - ld, o->domain) == 0)))
-		log_fatal(EX_USAGE, "new: identity %s is not within %s "
-		    "(RFC 6376 i= rule); give --identity", id, o->domain);
+	need(o->domain, "--domain", cmd);
+	if (!keystore_name_ok(o->domain))
+		log_fatal(EX_USAGE, "%s: %.*s%s is not a domain name", cmd,
+		    SHOWN(o->domain));
+	if (o->selector != NULL && !keystore_name_ok(o->selector))
+		log_fatal(EX_USAGE, "%s: %.*s%s is not a valid selector", cmd,
+		    SHOWN(o->selector));
+	if (o->identity != NULL && o->user == NULL)
+		log_fatal(EX_USAGE, "%s: --identity is for a per-user key: "
+		    "give --user", cmd);
+	if (o->user == NULL)
+		return;
+	if (!keystore_user_ok(o->user))
+		log_fatal(EX_USAGE, "%s: --user %.*s%s: not a user name (want "
+		    USER_WANT ")", cmd, SHOWN(o->user));
+	/* the i= the key gets: --identity, the user if an address, or
+	 * user@domain (as make_key() makes it) */
+	if (o->identity != NULL)
+		snprintf(id, sizeof(id), "%s", o->identity);
+	else if (strchr(o->user, '@') != NULL)
+		snprintf(id, sizeof(id), "%s", o->user);
+	else if ((size_t)snprintf(id, sizeof(id), "%s@%s", o->user,
+	    o->domain) >= sizeof(id))
+		log_fatal(EX_USAGE, "%s: %.*s%s@%s is longer than %d; give "
+		    "--identity", cmd, SHOWN(o->user), o->domain, DP_MAX_ADDR);
+	if ((o->identity != NULL && strlen(o->identity) >= sizeof(id)) ||
+	    !keystore_identity_ok(id, o->domain))
+		log_fatal(EX_USAGE, "%s: identity %.*s%s is not an address "
+		    "within %s (RFC 6376 i= rule, no '='); give --identity",
+		    cmd, SHOWN(o->identity != NULL ? o->identity : id),
+		    o->domain);
 }
 
+/*
+ * A command that wrote key files and then failed takes them back (and
+ * the directories it made for them), so that the keystore is as it
+ * was. The in-memory table does not matter: the caller exits.
+ */
 static void
-cmd_new(struct keystore *ks, struct opts *o)
+undo_keys(struct keystore *ks, const char *domain, char **sels, size_t n,
+    int made_dirs)
 {
-	enum key_alg algs[2] = { KEY_RSA, KEY_ED25519 };
-	char sel[256];
 	struct ks_entry e;
-	size_t n = 2, i;
-	int r;
+	char path[4096];
+	size_t i;
 
-	need(o->domain, "--domain", "new");
-	if (!keystore_name_ok(o->domain))
-		log_fatal(EX_USAGE, "new: %s is not a domain name", o->domain);
+	memset(&e, 0, sizeof(e));
+	e.domain = (char *)(uintptr_t)domain;
+	for (i = 0; i < n; i++) {
+		e.selector = sels[i];
+		(void)keystore_remove_keyfile(ks, &e);
+	}
+	if (made_dirs & 1) {
+		snprintf(path, sizeof(path), "%s/keys/%s", keystore_dir(ks),
+		    domain);
+		(void)rmdir(path);
+	}
+	if (made_dirs & 2) {
+		snprintf(path, sizeof(path), "%s/keys", keystore_dir(ks));
+		(void)rmdir(path);
+	}
+}
+
+/* Which of keys/DOMAIN (1) and keys/ (2) do not exist yet. */
+static int
+missing_dirs(const struct keystore *ks, const char *domain)
+{
+	struct stat st;
+	char path[4096];
+	int m = 0;
+
+	snprintf(path, sizeof(path), "%s/keys/%s", keystore_dir(ks), domain);
+	if (stat(path, &st) == -1 && errno == ENOENT)
+		m |= 1;
+	snprintf(path, sizeof(path), "%s/keys", keystore_dir(ks));
+	if (stat(path, &st) == -1 && errno == ENOENT)
+		m |= 2;
+	return m;
+}
+
+/* new: the values it needs, before the keystore directory is made. */
+static void
+new_check(struct opts *o, enum key_alg *algs, size_t *n)
+{
+	algs[0] = KEY_RSA;
+	algs[1] = KEY_ED25519;
+	*n = 2;
+	check_values(o, "new");
 	if (o->algorithm != NULL) {
 		if (key_alg_parse(o->algorithm, &algs[0]) != 0)
 			log_fatal(EX_USAGE, "new: --algorithm: want rsa or "
 			    "ed25519");
-		n = 1;
+		*n = 1;
 	}
-	if (o->selector != NULL && n != 1)
+	if (o->selector != NULL && *n != 1)
 		log_fatal(EX_USAGE, "new: --selector names one key: give "
 		    "--algorithm too");
-	if (o->selector != NULL && !keystore_name_ok(o->selector))
-		log_fatal(EX_USAGE, "new: %s is not a valid selector",
-		    o->selector);
 	if (o->bits == 0)
 		o->bits = 2048;
 	if (o->bits < DP_RSA_MIN_BITS || o->bits > DP_RSA_MAX_BITS)
 		log_fatal(EX_USAGE, "new: --bits %d: RSA keys must have %d to "
 		    "%d bits (RFC 8301)", o->bits, DP_RSA_MIN_BITS,
 		    DP_RSA_MAX_BITS);
-	if (o->user != NULL)
-		check_identity(o);
+}
+
+static void
+cmd_new(struct keystore *ks, struct opts *o)
+{
+	enum key_alg algs[2];
+	char sel[2][256], *made[2];
+	struct ks_entry e;
+	size_t n, i;
+	int r, dirs;
+
+	new_check(o, algs, &n);
+	dirs = missing_dirs(ks, o->domain);
 	for (i = 0; i < n; i++) {
 		if (o->selector != NULL)
-			snprintf(sel, sizeof(sel), "%s", o->selector);
+			snprintf(sel[i], sizeof(sel[i]), "%s", o->selector);
 		else
-			default_selector(ks, o, algs[i], sel, sizeof(sel));
-		if (keystore_find(ks, o->domain, sel) != NULL)
+			default_selector(ks, o, algs[i], sel[i],
+			    sizeof(sel[i]));
+		made[i] = sel[i];
+		if (keystore_find(ks, o->domain, sel[i]) != NULL) {
+			undo_keys(ks, o->domain, made, i, dirs);
 			log_fatal(EX_USAGE, "new: selector %s of %s exists",
-			    sel, o->domain);
-		if ((r = make_key(ks, o, algs[i], sel, NULL, &e)) != 0)
+			    sel[i], o->domain);
+		}
+		if ((r = make_key(ks, o, algs[i], sel[i], NULL, &e)) != 0) {
+			undo_keys(ks, o->domain, made, i + 1, dirs);
 			keys_fatal(r, "new");
+		}
 	}
-	if ((r = keystore_save(ks)) != 0)
+	if ((r = keystore_save(ks)) != 0) {
+		undo_keys(ks, o->domain, made, n, dirs);
 		keys_fatal(r, "new: saving selectors");
+	}
 	free(o->selector);
 	o->selector = NULL;	/* print every record of the domain */
 	cmd_dns(ks, o);
 }
 
-static void
-cmd_import(struct keystore *ks, struct opts *o, const char *file)
+/*
+ * import: the values and the key, read and parsed before the keystore
+ * directory is made. The caller owns the key.
+ */
+static struct privkey *
+import_check(struct opts *o, const char *file)
 {
 	struct privkey *pk;
-	struct ks_entry e;
 	struct buf *b;
 	char chunk[4096];
 	size_t got;
 	FILE *fp;
 	int r;
 
-	need(o->domain, "--domain", "import");
+	check_values(o, "import");
 	need(o->selector, "--selector", "import");
 	need(file, "a key file", "import");
-	if (!keystore_name_ok(o->domain) || !keystore_name_ok(o->selector))
-		log_fatal(EX_USAGE, "import: bad domain or selector name");
-	if (keystore_find(ks, o->domain, o->selector) != NULL)
-		log_fatal(EX_USAGE, "import: selector %s of %s exists",
-		    o->selector, o->domain);
 	if ((fp = fopen(file, "re")) == NULL)
 		log_fatal(EX_NOINPUT, "import: %s: %s", file, strerror(errno));
 	if ((b = buf_new(DP_MAX_KEYFILE_BYTES)) == NULL)
@@ -497,18 +588,36 @@ cmd_import(struct keystore *ks, struct opts *o, const char *file)
 			log_fatal(EX_DATAERR, "import: %s: too large for a key",
 			    file);
 	explicit_bzero(chunk, sizeof(chunk));
+	if (ferror(fp))
+		log_fatal(EX_NOINPUT, "import: %s: %s", file, strerror(errno));
 	fclose(fp);
 	if ((r = privkey_import(buf_data(b), buf_len(b), &pk)) != 0)
 		log_fatal(EX_DATAERR, "import: %s: not an RSA (1024-8192 bit) "
 		    "or Ed25519 private key in PEM", file);
 	buf_free(b);
-	if (o->user != NULL)
-		check_identity(o);
-	if ((r = make_key(ks, o, privkey_alg(pk), o->selector, pk, &e)) != 0)
+	return pk;
+}
+
+static void
+cmd_import(struct keystore *ks, struct opts *o, struct privkey *pk)
+{
+	struct ks_entry e;
+	char *made[1];
+	int r, dirs;
+
+	if (keystore_find(ks, o->domain, o->selector) != NULL)
+		log_fatal(EX_USAGE, "import: selector %s of %s exists",
+		    o->selector, o->domain);
+	dirs = missing_dirs(ks, o->domain);
+	made[0] = o->selector;
+	if ((r = make_key(ks, o, privkey_alg(pk), o->selector, pk, &e)) != 0) {
+		undo_keys(ks, o->domain, made, 1, dirs);
 		keys_fatal(r, "import");
-	privkey_free(pk);
-	if ((r = keystore_save(ks)) != 0)
+	}
+	if ((r = keystore_save(ks)) != 0) {
+		undo_keys(ks, o->domain, made, 1, dirs);
 		keys_fatal(r, "import: saving selectors");
+	}
 	cmd_dns(ks, o);
 }
 
@@ -574,13 +683,13 @@ static void
 cmd_rotate(struct keystore *ks, struct opts *o)
 {
 	const struct ks_entry *old[DP_MAX_SIGN_KEYS];
-	char *oldsel[DP_MAX_SIGN_KEYS];
-	char sel[256];
+	char *oldsel[DP_MAX_SIGN_KEYS], *made[DP_MAX_SIGN_KEYS];
+	char sel[DP_MAX_SIGN_KEYS][256];
 	struct ks_entry e;
 	size_t n, i;
-	int r;
+	int r, dirs;
 
-	need(o->domain, "--domain", "rotate");
+	check_values(o, "rotate");
 	n = keystore_select(ks, o->domain, o->user, old, DP_MAX_SIGN_KEYS);
 	/* keystore_select falls back to the domain's keys for a user
 	 * without any; rotate only what belongs to whom was named */
@@ -597,18 +706,24 @@ cmd_rotate(struct keystore *ks, struct opts *o)
 		if ((oldsel[i] = strdup(old[i]->selector)) == NULL)
 			log_fatal(EX_TEMPFAIL, "out of memory");
 	/* new key files first; then one atomic table change */
+	dirs = missing_dirs(ks, o->domain);
 	for (i = 0; i < n; i++) {
 		enum key_alg alg = keystore_find(ks, o->domain,
 		    oldsel[i])->alg;
 
-		default_selector(ks, o, alg, sel, sizeof(sel));
-		if ((r = make_key(ks, o, alg, sel, NULL, &e)) != 0)
+		default_selector(ks, o, alg, sel[i], sizeof(sel[i]));
+		made[i] = sel[i];
+		if ((r = make_key(ks, o, alg, sel[i], NULL, &e)) != 0) {
+			undo_keys(ks, o->domain, made, i + 1, dirs);
 			keys_fatal(r, "rotate");
+		}
 	}
 	for (i = 0; i < n; i++)
 		(void)keystore_set_state(ks, o->domain, oldsel[i], KS_RETIRED);
-	if ((r = keystore_save(ks)) != 0)
+	if ((r = keystore_save(ks)) != 0) {
+		undo_keys(ks, o->domain, made, n, dirs);
 		keys_fatal(r, "rotate: saving selectors");
+	}
 	for (i = 0; i < n; i++)
 		free(oldsel[i]);
 	cmd_dns(ks, o);
@@ -708,11 +823,19 @@ cmd_authz(struct keystore *ks, const char **args)
 	if (strcmp(sub, "add") == 0) {
 		if (args[1] == NULL || args[2] == NULL)
 			log_fatal(EX_USAGE, "authz add: want USER PATTERN...");
+		/* every value first: a refused command writes nothing */
+		if (!keystore_user_ok(args[1]))
+			log_fatal(EX_USAGE, "authz add: %.*s%s: not a user name "
+			    "(want " USER_WANT ")", SHOWN(args[1]));
+		for (i = 2; args[i] != NULL; i++)
+			if (!keystore_pattern_ok(args[i]))
+				log_fatal(EX_USAGE, "authz add: %.*s%s: want "
+				    "local@domain (a dot-atom local part, no "
+				    "'#') or @domain", SHOWN(args[i]));
 		for (i = 2; args[i] != NULL; i++)
 			if ((r = keystore_authz_add(ks, args[1],
 			    lower((char *)(uintptr_t)args[i]))) != 0)
-				log_fatal(EX_USAGE, "authz add: %s: want "
-				    "local@domain or @domain", args[i]);
+				keys_fatal(r, "authz add");
 	} else if (strcmp(sub, "del") == 0) {
 		if (args[1] == NULL)
 			log_fatal(EX_USAGE, "authz del: want USER [PATTERN...]");
@@ -771,6 +894,9 @@ main(int argc, const char **argv)
 		POPT_TABLEEND
 	};
 	struct keystore *ks;
+	struct privkey *ipk = NULL;
+	enum key_alg algs[2];
+	size_t nalgs;
 	poptContext pc;
 	const char **args, *cmd;
 	char why[512];
@@ -804,6 +930,11 @@ main(int argc, const char **argv)
 		if (o.keystore == NULL)
 			log_fatal(EX_TEMPFAIL, "out of memory");
 	}
+	/* every value before the first change, the directory included */
+	if (strcmp(cmd, "new") == 0)
+		new_check(&o, algs, &nalgs);
+	else if (strcmp(cmd, "import") == 0)
+		ipk = import_check(&o, args[1]);
 	/* the first command on a fresh system makes the directory */
 	if (strcmp(cmd, "new") == 0 || strcmp(cmd, "import") == 0)
 		if (mkdir(o.keystore, 0755) == -1 && errno != EEXIST)
@@ -814,7 +945,7 @@ main(int argc, const char **argv)
 	if (strcmp(cmd, "new") == 0)
 		cmd_new(ks, &o);
 	else if (strcmp(cmd, "import") == 0)
-		cmd_import(ks, &o, args[1]);
+		cmd_import(ks, &o, ipk);
 	else if (strcmp(cmd, "list") == 0)
 		cmd_list(ks, &o);
 	else if (strcmp(cmd, "dns") == 0)
@@ -836,6 +967,7 @@ main(int argc, const char **argv)
 	else
 		log_fatal(EX_USAGE, "unknown command %s: try --help", cmd);
 	keystore_free(ks);
+	privkey_free(ipk);
 	poptFreeContext(pc);
 	opts_free(&o);
 	if (fflush(stdout) == EOF || ferror(stdout))

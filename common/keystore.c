@@ -45,7 +45,7 @@ keystore_name_ok(const char *s)
 {
 	size_t i, label = 0;
 
-	if (s[0] == '\0' || strlen(s) > 253)
+	if (s[0] == '\0' || strlen(s) > DP_MAX_DOMAIN)
 		return 0;
 	for (i = 0; s[i] != '\0'; i++) {
 		char c = s[i];
@@ -59,10 +59,63 @@ keystore_name_ok(const char *s)
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
 			return 0;
-		if (++label > 63)
+		if (++label > DP_MAX_LABEL)
 			return 0;
 	}
 	return label > 0;
+}
+
+int
+keystore_user_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= DP_MAX_ADDR && strspn(s,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	    "._-@+=%") == n;
+}
+
+/* RFC 5322 3.2.3 atext, less '#': a word of ours that starts with one is
+ * a comment, and a Postfix table line too. */
+static int
+atext(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("!$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+int
+keystore_pattern_ok(const char *s)
+{
+	const char *at = strchr(s, '@'), *p;
+
+	if (at == NULL || strchr(at + 1, '@') != NULL ||
+	    strlen(s) > DP_MAX_ADDR || !keystore_name_ok(at + 1))
+		return 0;
+	if (at - s > 64)	/* RFC 5321 4.5.3.1.1 */
+		return 0;
+	/* a dot-atom: atoms joined by single dots; none at all: @domain */
+	for (p = s; p < at; p++)
+		if (*p == '.' ? p == s || p + 1 == at || p[1] == '.' :
+		    !atext(*p))
+			return 0;
+	return 1;
+}
+
+int
+keystore_identity_ok(const char *s, const char *domain)
+{
+	const char *d;
+	size_t ld, li;
+
+	if (!keystore_pattern_ok(s) || strchr(s, '=') != NULL)
+		return 0;
+	d = strchr(s, '@') + 1;
+	ld = strlen(domain);
+	li = strlen(d);
+	return domain_eq(d, domain) || (li > ld && d[li - ld - 1] == '.' &&
+	    strcasecmp(d + li - ld, domain) == 0);
 }
 
 static char *
@@ -77,21 +130,70 @@ lower_dup(const char *s)
 	return d;
 }
 
-/* Read a whole small file; DP_E_NOKEY when absent. */
+/*
+ * Open path for reading if it is a regular file, not a symbolic link;
+ * DP_E_NOKEY when absent, DP_E_SYMLINK, DP_E_NOTREG, DP_E_IO (errno
+ * says why). O_NONBLOCK: opening a FIFO must not wait for a writer.
+ */
 static int
-read_file(const char *path, size_t limit, struct buf **out, struct stat *st)
+open_regular(const char *path, int *fdp, struct stat *st)
+{
+	struct stat lst;
+	int fd, fl, e;
+
+	*fdp = -1;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1) {
+		e = errno;
+		if (e == ENOENT)
+			return DP_E_NOKEY;
+		if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
+			return DP_E_SYMLINK;
+		if (lstat(path, &lst) == 0 && !S_ISREG(lst.st_mode))
+			return DP_E_NOTREG;	/* a socket: ENXIO */
+		errno = e;
+		return DP_E_IO;
+	}
+	if (fstat(fd, st) == -1) {	/* check the fd we read, not the path */
+		e = errno;
+		close(fd);
+		errno = e;
+		return DP_E_IO;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return DP_E_NOTREG;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return DP_E_IO;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/*
+ * Read a whole small regular file; DP_E_NOKEY when absent, DP_E_KEYPERM
+ * when its mode has a bit of badmode, else as open_regular().
+ */
+static int
+read_file(const char *path, size_t limit, int badmode, struct buf **out,
+    struct stat *st)
 {
 	struct buf *b;
 	char chunk[4096];
 	ssize_t got;
-	int fd, r = 0;
+	int fd, r = 0, e;
 
 	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return errno == ENOENT ? DP_E_NOKEY : DP_E_IO;
-	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
+	if ((r = open_regular(path, &fd, st)) != 0)
+		return r;
+	if ((st->st_mode & (mode_t)badmode) != 0) {
 		close(fd);
-		return DP_E_IO;
+		return DP_E_KEYPERM;
 	}
 	if ((b = buf_new(limit)) == NULL) {
 		close(fd);
@@ -107,8 +209,10 @@ read_file(const char *path, size_t limit, struct buf **out, struct stat *st)
 		if ((r = buf_add(b, chunk, (size_t)got)) != 0)
 			break;
 	}
+	e = errno;
 	explicit_bzero(chunk, sizeof(chunk));
 	close(fd);
+	errno = e;
 	if (r != 0) {
 		buf_free(b);
 		return r;
@@ -155,6 +259,12 @@ each_line(struct buf *b, int (*fn)(struct keystore *, char **, size_t,
 		*nl = '\0';
 		if (nl - p > DP_MAX_TABLE_LINE) {
 			snprintf(why, whylen, "%s line %zu: too long", file,
+			    lineno);
+			return DP_E_KEYSTORE;
+		}
+		/* a NUL would end the line early and hide the rest of it */
+		if (memchr(p, '\0', (size_t)(nl - p)) != NULL) {
+			snprintf(why, whylen, "%s line %zu: a NUL byte", file,
 			    lineno);
 			return DP_E_KEYSTORE;
 		}
@@ -237,6 +347,16 @@ selectors_line(struct keystore *ks, char **w, size_t n, char *why,
 	if (n == 6) {
 		e.user = w[4];
 		e.identity = w[5];
+		if (!keystore_user_ok(e.user)) {
+			snprintf(why, whylen, "bad user name (want 1 to %d "
+			    "letters, digits or ._-@+=%%)", DP_MAX_ADDR);
+			return DP_E_KEYSTORE;
+		}
+		if (!keystore_identity_ok(e.identity, e.domain)) {
+			snprintf(why, whylen, "bad identity (want an address "
+			    "at %s or a subdomain, without '=')", e.domain);
+			return DP_E_KEYSTORE;
+		}
 	}
 	if (keystore_find(ks, w[0], w[1]) != NULL) {
 		snprintf(why, whylen, "selector listed twice");
@@ -263,15 +383,6 @@ authz_push(struct keystore *ks, const char *user, const char *pattern)
 }
 
 static int
-pattern_ok(const char *p)
-{
-	const char *at = strrchr(p, '@');
-
-	return at != NULL && keystore_name_ok(at + 1) &&
-	    strlen(p) <= DP_MAX_ADDR;
-}
-
-static int
 authz_line(struct keystore *ks, char **w, size_t n, char *why, size_t whylen)
 {
 	size_t i;
@@ -281,8 +392,13 @@ authz_line(struct keystore *ks, char **w, size_t n, char *why, size_t whylen)
 		snprintf(why, whylen, "expected \"user pattern...\"");
 		return DP_E_KEYSTORE;
 	}
+	if (!keystore_user_ok(w[0])) {
+		snprintf(why, whylen, "bad user name (want 1 to %d letters, "
+		    "digits or ._-@+=%%)", DP_MAX_ADDR);
+		return DP_E_KEYSTORE;
+	}
 	for (i = 1; i < n; i++) {
-		if (!pattern_ok(w[i])) {
+		if (!keystore_pattern_ok(w[i])) {
 			snprintf(why, whylen, "bad pattern \"%.80s\" (want "
 			    "local@domain or @domain)", w[i]);
 			return DP_E_KEYSTORE;
@@ -293,59 +409,129 @@ authz_line(struct keystore *ks, char **w, size_t n, char *why, size_t whylen)
 	return 0;
 }
 
+/*
+ * Refuse a directory whose files decide what we sign with when group or
+ * others may write it, as OpenSSH refuses such a key; absent is fine
+ * unless must. name is what why calls it.
+ */
+static int
+dir_check(const char *path, const char *name, int must, char *why,
+    size_t whylen)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1) {
+		if (errno == ENOENT && !must)
+			return 0;
+		snprintf(why, whylen, "%s%s%s", name, name[0] != '\0' ? ": " :
+		    "", strerror(errno));
+		return DP_E_KEYSTORE;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, whylen, "%s%snot a directory", name,
+		    name[0] != '\0' ? ": " : "");
+		return DP_E_KEYSTORE;
+	}
+	if ((st.st_mode & 022) != 0) {
+		snprintf(why, whylen, "%s%sdirectory is writable by group or "
+		    "others; fix with chmod go-w %s", name, name[0] != '\0' ?
+		    ": " : "", path);
+		return DP_E_KEYSTORE;
+	}
+	return 0;
+}
+
+/* Read DIR/name, a table, into *b (NULL when absent); why on failure. */
+static int
+table_read(const char *dir, const char *name, struct buf **b, char *why,
+    size_t whylen)
+{
+	struct stat st;
+	char path[4096];
+	int r;
+
+	*b = NULL;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    sizeof(path)) {
+		snprintf(why, whylen, "%s: path too long", name);
+		return DP_E_KEYSTORE;
+	}
+	/* writable by others: they could grant themselves anything */
+	switch ((r = read_file(path, DP_MAX_TABLE_BYTES, 022, b, &st))) {
+	case 0:
+		return 0;
+	case DP_E_NOKEY:
+		return 0;
+	case DP_E_NOMEM:
+		snprintf(why, whylen, "out of memory");
+		return r;
+	case DP_E_LIMIT:
+		snprintf(why, whylen, "%s: file too large (over %d bytes)",
+		    name, DP_MAX_TABLE_BYTES);
+		break;
+	case DP_E_SYMLINK:
+		snprintf(why, whylen, "%s: is a symbolic link, not followed; "
+		    "make it a regular file", name);
+		break;
+	case DP_E_NOTREG:
+		snprintf(why, whylen, "%s: not a regular file", name);
+		break;
+	case DP_E_KEYPERM:
+		snprintf(why, whylen, "%s: writable by group or others; fix "
+		    "with chmod go-w %s", name, path);
+		break;
+	default:
+		snprintf(why, whylen, "%s: %s", name, strerror(errno));
+		break;
+	}
+	return DP_E_KEYSTORE;
+}
+
 int
 keystore_open(const char *dir, struct keystore **out, char *why,
     size_t whylen)
 {
 	struct keystore *ks;
 	struct buf *b = NULL;
-	struct stat st;
 	char path[4096];
+	size_t i;
 	int r;
 
 	*out = NULL;
 	snprintf(why, whylen, "out of memory");
-	if (stat(dir, &st) == -1) {
-		snprintf(why, whylen, "%s", strerror(errno));
+	if ((r = dir_check(dir, "", 1, why, whylen)) != 0)
+		return r;
+	if ((size_t)snprintf(path, sizeof(path), "%s/keys", dir) >=
+	    sizeof(path)) {
+		snprintf(why, whylen, "path too long");
 		return DP_E_KEYSTORE;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(why, whylen, "not a directory");
-		return DP_E_KEYSTORE;
-	}
+	if ((r = dir_check(path, "keys/", 0, why, whylen)) != 0)
+		return r;
 	if ((ks = calloc(1, sizeof(*ks))) == NULL ||
 	    (ks->dir = strdup(dir)) == NULL) {
 		keystore_free(ks);
 		return DP_E_NOMEM;
 	}
-	snprintf(path, sizeof(path), "%s/selectors", dir);
-	r = read_file(path, DP_MAX_TABLE_BYTES, &b, &st);
-	if (r == 0)
+	if ((r = table_read(dir, "selectors", &b, why, whylen)) == 0 &&
+	    b != NULL)
 		r = each_line(b, selectors_line, ks, "selectors", why, whylen);
-	else if (r == DP_E_NOKEY)
-		r = 0;
-	else {
-		snprintf(why, whylen, "selectors: %s", r == DP_E_LIMIT ?
-		    "file too large" : strerror(errno));
-		r = DP_E_KEYSTORE;
-	}
 	buf_free(b);
 	b = NULL;
-	if (r == 0) {
-		snprintf(path, sizeof(path), "%s/authz", dir);
-		r = read_file(path, DP_MAX_TABLE_BYTES, &b, &st);
-		if (r == 0) {
-			ks->has_authz = 1;
-			r = each_line(b, authz_line, ks, "authz", why, whylen);
-		} else if (r == DP_E_NOKEY)
-			r = 0;
-		else {
-			snprintf(why, whylen, "authz: %s", r == DP_E_LIMIT ?
-			    "file too large" : strerror(errno));
-			r = DP_E_KEYSTORE;
-		}
-		buf_free(b);
+	/* each domain's key directory, once per run of its lines */
+	for (i = 0; r == 0 && i < ks->n; i++) {
+		if (i > 0 && strcmp(ks->e[i].domain, ks->e[i - 1].domain) == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/keys/%s", dir,
+		    ks->e[i].domain);
+		r = dir_check(path, path + strlen(dir) + 1, 0, why, whylen);
 	}
+	if (r == 0 && (r = table_read(dir, "authz", &b, why, whylen)) == 0 &&
+	    b != NULL) {
+		ks->has_authz = 1;
+		r = each_line(b, authz_line, ks, "authz", why, whylen);
+	}
+	buf_free(b);
 	if (r != 0) {
 		keystore_free(ks);
 		return r;
@@ -442,18 +628,15 @@ keystore_load_key(const struct keystore *ks, const struct ks_entry *e,
 	char chunk[4096];
 
 	*pk = NULL;
-	snprintf(path, pathlen, "%s/keys/%s/%s.pem", ks->dir, e->domain,
-	    e->selector);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return errno == ENOENT ? DP_E_NOKEY : DP_E_IO;
-	if (fstat(fd, &st) == -1)	/* check the fd we read, not the path */
-		r = DP_E_IO;
-	else if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0)
+	if ((size_t)snprintf(path, pathlen, "%s/keys/%s/%s.pem", ks->dir,
+	    e->domain, e->selector) >= pathlen)
+		return DP_E_LIMIT;
+	if ((r = open_regular(path, &fd, &st)) != 0)
+		return r;
+	if ((st.st_mode & 077) != 0)
 		r = DP_E_KEYPERM;
 	else if ((b = buf_new(DP_MAX_KEYFILE_BYTES)) == NULL)
 		r = DP_E_NOMEM;
-	else
-		r = 0;
 	while (r == 0 && (got = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (got == -1) {
 			if (errno != EINTR)
@@ -594,7 +777,11 @@ keystore_add(struct keystore *ks, const struct ks_entry *e,
 	struct buf *pem;
 	int r;
 
-	if (!keystore_name_ok(e->domain) || !keystore_name_ok(e->selector))
+	/* what keystore_open() would refuse to read back is never written */
+	if (!keystore_name_ok(e->domain) || !keystore_name_ok(e->selector) ||
+	    (e->user == NULL) != (e->identity == NULL) ||
+	    (e->user != NULL && (!keystore_user_ok(e->user) ||
+	    !keystore_identity_ok(e->identity, e->domain))))
 		return DP_E_USAGE;
 	if (keystore_find(ks, e->domain, e->selector) != NULL)
 		return DP_E_EXISTS;
@@ -676,8 +863,7 @@ keystore_authz_add(struct keystore *ks, const char *user, const char *pattern)
 {
 	size_t i;
 
-	if (!pattern_ok(pattern) || strpbrk(user, " \t#\n") != NULL ||
-	    user[0] == '\0')
+	if (!keystore_user_ok(user) || !keystore_pattern_ok(pattern))
 		return DP_E_USAGE;
 	for (i = 0; i < ks->na; i++)
 		if (strcasecmp(ks->a[i].user, user) == 0 &&

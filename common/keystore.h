@@ -23,8 +23,12 @@ struct keystore;
 /*
  * Open the keystore at dir: read DIR/selectors (absent: no keys) and
  * DIR/authz (absent: no map). Returns 0, DP_E_KEYSTORE with a reason in
- * why (dir missing, a malformed line: "selectors line 3: unknown state"),
- * DP_E_NOMEM.
+ * why (dir missing, a malformed line: "selectors line 3: unknown state",
+ * a table that is not a regular file, a symbolic link, or writable by
+ * group or others; the directory, keys/ or a keys/DOMAIN/ that group or
+ * others may write: whoever can write them can make us sign with a key
+ * of their own), DP_E_NOMEM. Every value is checked with the validators
+ * below, the same ones the writers use.
  */
 int		 keystore_open(const char *dir, struct keystore **,
 		    char *why, size_t whylen);
@@ -42,15 +46,44 @@ const struct ks_entry *keystore_find(const struct keystore *,
 size_t		 keystore_select(const struct keystore *, const char *domain,
 		    const char *user, const struct ks_entry **out, size_t max);
 /*
- * Load the private key of e, refusing (DP_E_KEYPERM) a file that is not
- * a regular file or is group- or world-accessible, like OpenSSH does.
- * DP_E_NOKEY: no file. DP_E_KEYBAD: not a key. path gets the file name.
+ * Load the private key of e, refusing a file that is group- or
+ * world-accessible (DP_E_KEYPERM), like OpenSSH does, a symbolic link
+ * (DP_E_SYMLINK) and anything but a regular file (DP_E_NOTREG: a FIFO
+ * never blocks us). DP_E_NOKEY: no file. DP_E_KEYBAD: not a key, or
+ * another algorithm than e's. path gets the file name.
  */
 int		 keystore_load_key(const struct keystore *,
 		    const struct ks_entry *, struct privkey **,
 		    char *path, size_t pathlen);
-/* Valid domain or selector name for the keystore (and for DNS). */
-int		 keystore_name_ok(const char *);
+/*
+ * One validator per kind of value. keystore_open() applies them to what
+ * it reads and every writer to what it is given, so what dkimpipe-keys
+ * writes is always what it reads back. Each returns 1 when s is valid.
+ *
+ * A domain or selector: a DNS name of letters, digits, '-' and '_', in
+ * labels of at most 63, at most DP_MAX_DOMAIN in all.
+ */
+int		 keystore_name_ok(const char *s);
+/*
+ * An authenticated user name: 1 to DP_MAX_ADDR of letters, digits and
+ * "._-@+=%". Nothing Postfix's smtpd_sender_login_maps splits a list of
+ * owners on (',', white space), nothing our files read as a comment
+ * ('#') or a line end, no control or non-ASCII byte.
+ */
+int		 keystore_user_ok(const char *s);
+/*
+ * An authz pattern: "@domain", or "local@domain" whose local part is an
+ * RFC 5322 dot-atom (3.2.3) of at most 64 (RFC 5321 4.5.3.1.1) without
+ * '#'; exactly one '@'; the domain as keystore_name_ok(); at most
+ * DP_MAX_ADDR in all. Any case (patterns are kept in lower case).
+ */
+int		 keystore_pattern_ok(const char *s);
+/*
+ * The i= of a per-user key of domain: a pattern, as above, without '='
+ * (the i= value is dkim-quoted-printable, RFC 6376 2.11) whose domain is
+ * domain or a subdomain of it (RFC 6376 3.5).
+ */
+int		 keystore_identity_ok(const char *s, const char *domain);
 
 /* The authorization map: 1 if a map exists. */
 int		 keystore_has_authz(const struct keystore *);
@@ -63,7 +96,12 @@ void		 keystore_authz_get(const struct keystore *, size_t,
 		    const char **user, const char **pattern);
 
 /* Changes (dkimpipe-keys). Each save is atomic: temp, fsync, rename. */
-/* Write the key file for e (0600, dirs 0700), then add e to the table. */
+/*
+ * Write the key file for e (0600, dirs 0700), then add e to the table.
+ * DP_E_USAGE, before anything is written, when a value of e is not
+ * valid (the validators above; a user without an identity or the
+ * reverse); DP_E_EXISTS when the selector is taken.
+ */
 int		 keystore_add(struct keystore *, const struct ks_entry *,
 		    const struct privkey *);
 int		 keystore_set_state(struct keystore *, const char *domain,
@@ -71,6 +109,7 @@ int		 keystore_set_state(struct keystore *, const char *domain,
 int		 keystore_remove_keyfile(struct keystore *,
 		    const struct ks_entry *);
 int		 keystore_save(struct keystore *);
+/* DP_E_USAGE unless keystore_user_ok(user), keystore_pattern_ok(pattern). */
 int		 keystore_authz_add(struct keystore *, const char *user,
 		    const char *pattern);
 /* Remove user's pattern, or all of user's lines when pattern is NULL. */

@@ -31,6 +31,8 @@ static const struct {
 	{ DP_E_PIPE,	EX_TEMPFAIL,	"output closed early" },
 	{ DP_E_DNS,	EX_TEMPFAIL,	"DNS lookup failed" },
 	{ DP_E_TIMEOUT,	EX_TEMPFAIL,	"time budget exceeded" },
+	{ DP_E_SYMLINK,	EX_TEMPFAIL,	"is a symbolic link, not followed" },
+	{ DP_E_NOTREG,	EX_TEMPFAIL,	"not a regular file" },
 };
 
 const char *

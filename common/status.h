@@ -27,6 +27,8 @@ enum {
 	DP_E_PIPE = -16,	/* output closed by the reader */
 	DP_E_DNS = -17,		/* DNS lookup failed */
 	DP_E_TIMEOUT = -18,	/* time budget used up */
+	DP_E_SYMLINK = -19,	/* a file we only read directly is a symlink */
+	DP_E_NOTREG = -20,	/* not a regular file (a FIFO, a device) */
 };
 
 const char	*dp_strerror(int);	/* static text, never NULL */
