@@ -642,6 +642,12 @@ addr_author(const char *v, size_t n, char out[DP_MAX_ADDR + 1], char *why,
 	}
 	if (cfws(&p) != 0)
 		goto bad;
+	/* the line break that ends the field, as a raw header value given
+	 * on a command line (Exim's $rh_From:) still has it */
+	if (p.n - p.i == 2 && p.s[p.i] == '\r' && p.s[p.i + 1] == '\n')
+		p.i += 2;
+	else if (p.n - p.i == 1 && p.s[p.i] == '\n')
+		p.i++;
 	if (p.i < p.n) {
 		(void)stray(&p, peek(&p), 1);
 		goto bad;

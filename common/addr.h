@@ -26,7 +26,8 @@
  * longer than DP_MAX_HEADER_BYTES is DP_E_LIMIT. On error out is "" and
  * why (if whylen > 0) holds a short reason, such as "more than one
  * address". value is the unfolded field value; a line break followed by
- * white space (folding) is read as white space, any other is refused.
+ * white space (folding) is read as white space, and one at the very end
+ * as the end of the field; any other is refused.
  *
  * The choices (RFC 5322 4.4 lets a reader accept the obsolete syntax):
  * accepted: a display name with '.' in it (obs-phrase, "John Q. Public");

@@ -53,6 +53,10 @@ accepted(void)
 	one("\tAlice\t<alice@example.org>\t", "alice@example.org", "tabs");
 	one("Alice\r\n <alice@example.org>", "alice@example.org",
 	    "a folded value (line break before white space)");
+	one(" Alice\n <alice@example.org>\n", "alice@example.org",
+	    "a raw value: folded, and the line break that ends the field");
+	one("alice@example.org\r\n", "alice@example.org",
+	    "a CRLF that ends the field");
 	one("\"Smith, John\" <john@example.org>", "john@example.org",
 	    "a quoted display name with a comma");
 	one("\"alice@good.test <x@evil.test>\" <bob@example.org>",
@@ -196,6 +200,13 @@ refused(void)
 	bad("alice@good.test\r\nFrom: x@evil.test", "control character",
 	    "a line break that does not fold");
 	bad("alice@good.test\rx@evil.test", "control character", "a bare CR");
+	bad("alice@good.test\n\n", "control character",
+	    "two line breaks at the end");
+	bad("alice@good.test\nx", "control character",
+	    "a line break before more text");
+	bad("alice@good.test\r", "control character", "a bare CR at the end");
+	bad("Alice\n <alice@good.test>\n x@evil.test\n", "text after",
+	    "two raw From values joined by a line break (Exim's $rh_From:)");
 	bad("Alice\x01 <alice@good.test>", "control character",
 	    "a control character in the name");
 	bad("\"al\x7fice\"@good.test", "control character",
@@ -280,7 +291,7 @@ again(void)
 int
 main(void)
 {
-	plan(116);
+	plan(122);
 	accepted();
 	refused();
 	again();

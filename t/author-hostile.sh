@@ -245,5 +245,17 @@ run "$keys" -k "$ks" authz check alice "$(printf 'Alice (me)\n <alice@good.test>
 is "$status" 0 "authz check: a folded From value with a comment is allowed"
 run "$keys" -k "$ks" authz check alice '<ceo@good.test>'
 is "$status" 77 "authz check: another address of the domain is not"
+# Exim's $rh_From: (packaging/examples/exim/data-acl.conf): the raw field,
+# folded, with its final newline; a second From field joined with one
+run "$keys" -k "$ks" authz check alice "$(printf ' Alice\n <alice@good.test>\n.')"
+is "$status" 77 "authz check: text after the final newline is refused"
+run "$keys" -k "$ks" authz check alice "$(printf ' Alice\n <alice@good.test>\n_')"
+is "$status" 77 "authz check: so is any text there"
+v=$(printf ' Alice\n <alice@good.test>\nx'); v=${v%x}
+run "$keys" -k "$ks" authz check alice "$v"
+is "$status" 0 "authz check: a raw folded field with its final newline"
+v=$(printf ' <ceo@good.test>\n <alice@good.test>\nx'); v=${v%x}
+run "$keys" -k "$ks" authz check alice "$v"
+is "$status" 77 "authz check: two raw From fields joined as Exim joins them"
 
 done_testing
