@@ -242,5 +242,5 @@ hop mx.$FWD $FWD <"$tmp/tampered" >"$tmp/resealed" 2>"$tmp/err"
 like "$(first ARC-Seal "$tmp/resealed")" 'cv=fail; d=fwd.unsigned.test; i=2' \
     "a broken chain is sealed with cv=fail, never repaired"
 $VERIFY --authserv-id mx.dest.test <"$tmp/resealed" >"$tmp/out"
-like "$(results "$tmp/out")" 'arc=fail \(seal 2 says cv=fail' \
+like "$(results "$tmp/out")" 'arc=fail \(seal 2 says cv:fail' \
     "and stays failed for us"
