@@ -62,7 +62,12 @@ filter_options(const char *prog, struct poptOption *table, int argc,
 static int
 authserv_id_ok(const char *s)
 {
-	return s[0] != '\0' && strpbrk(s, " \t\r\n;()\"") == NULL;
+	size_t n = strlen(s);
+
+	/* a host name (RFC 8601 2.5): what programs further on match, so
+	 * nothing to escape and no second spelling */
+	return n > 0 && n <= 253 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") == n;
 }
 
 const char *
