@@ -179,7 +179,9 @@ WRAP
 	    t/rfc8463-t t/message-t t/dns-t t/spf-t t/dmarc-t t/sign-basic.sh \
 	    t/sign-badinput.sh t/sign-authz.sh t/keys-basic.sh t/keys-perms.sh \
 	    t/verify-dns.sh t/faults.sh t/seal-basic.sh t/arc-suite.sh \
-	    t/dmarc-dns.sh t/verify-policy.sh"
+	    t/dmarc-dns.sh t/verify-policy.sh t/authres-t t/verify-hostile.sh \
+	    t/author-hostile.sh t/keys-hostile.sh t/config-exit.sh \
+	    t/authres-property.sh"
 }
 
 case "${1:-}" in

@@ -83,7 +83,7 @@ arc_word()
 agree=0
 while IFS='	' read -r case expect; do
 	"$verify" --authserv-id "$authserv" --resolver-conf "$UNBOUND_CONF" \
-	    --timeout 5s <"$tmp/x/v/$case.eml" >"$tmp/out" 2>"$tmp/err"
+	    --timeout "$(t_timeout 5s)" <"$tmp/x/v/$case.eml" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	got=$(arc_word "$tmp/out")
 	[ $rc = 0 ] || got="exit $rc: $(head -1 "$tmp/err")"

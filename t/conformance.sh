@@ -249,7 +249,7 @@ ar_diag()
 verify_file()
 {
 	"$verify" --resolver-conf "$tmp/unbound.conf" --authserv-id "$authserv" \
-	    --now "$3" --timeout 2s <"$2" >"$tmp/out" 2>"$tmp/err"
+	    --now "$3" --timeout "$(t_timeout 2s)" <"$2" >"$tmp/out" 2>"$tmp/err"
 	vstatus=$?
 	if [ "$vstatus" != 0 ]; then
 		got="exit-$vstatus"

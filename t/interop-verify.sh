@@ -273,7 +273,7 @@ xargs -n 25 -P "$JOBS" sh -c '
 	v=$1 conf=$2 id=$3
 	shift 3
 	for f; do
-		"$v" --resolver-conf "$conf" --authserv-id "$id" --timeout 2s \
+		"$v" --resolver-conf "$conf" --authserv-id "$id" --timeout "$(t_timeout 2s)" \
 		    <"$f" >"$f.ar" 2>"$f.err"
 		echo $? >"$f.rc"
 	done' sh "$verify" "$UNBOUND_CONF" "$AUTHSERV" <"$tmpdir/verify.list"

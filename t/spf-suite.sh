@@ -32,7 +32,7 @@ py=$(t_find_python3 yaml) || skip_all "no python3 with yaml (apt-get install pyt
 
 suite=$top_srcdir/t/data/spf/rfc7208-tests.yml
 # The whole process's DNS budget, ms: a TIMEOUT case waits this long.
-budget=1500
+budget=$(t_timeout 1500)	# scaled under valgrind and sanitizers
 
 # deliberate SCENARIO/CASE: print "VERDICT<TAB>EXPLANATION<TAB>REASON"
 # when spf_check() gives another verdict or explanation than the suite on
