@@ -41,13 +41,7 @@ T=1700000000
 	"$keys" -k "$ks" new -d $FWD -s fwd -a rsa
 } >"$tmp/records" 2>"$tmp/keys.err" ||
     { diag_file "$tmp/keys.err"; bail_out "dkimpipe-keys new failed"; }
-DNSSERVER_OWNER=$$ sh "$top_srcdir/t/dnsserver.sh" start "$tmp/dns" \
-    "$tmp/records" --dnssec >"$tmp/dns.out" 2>&1 || {
-	diag_file "$tmp/dns.out"
-	bail_out "the DNS server did not start"
-}
-at_exit "sh '$top_srcdir/t/dnsserver.sh' stop '$tmp/dns' >/dev/null 2>&1"
-. "$tmp/dns/vars"
+t_dns_start "$tmp/dns" "$tmp/records" --dnssec
 VERIFY="$verify --resolver-conf $UNBOUND_CONF --trust-anchor $ANCHOR --now $T \
     --timeout $(t_timeout 5s)"	# the default budget, scaled
 

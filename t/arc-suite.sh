@@ -56,13 +56,7 @@ $python "$top_srcdir/t/arc-suite.py" extract "$data" "$tmp/x" ||
 
 # The suite's records; the signing file's key is the same dummy key.
 grep -v '^;' "$data/records.txt" | grep . >"$tmp/records.txt"
-DNSSERVER_OWNER=$$ sh "$top_srcdir/t/dnsserver.sh" start "$tmp/dns" \
-    "$tmp/records.txt" >"$tmp/dns.out" 2>&1 || {
-	diag_file "$tmp/dns.out"
-	bail_out "the DNS server did not start"
-}
-at_exit "sh '$top_srcdir/t/dnsserver.sh' stop '$tmp/dns' >/dev/null 2>&1"
-. "$tmp/dns/vars"
+t_dns_start "$tmp/dns" "$tmp/records.txt"
 
 nv=$(wc -l <"$tmp/x/validate.list")
 ns=$(wc -l <"$tmp/x/sign.list")

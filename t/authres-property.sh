@@ -52,13 +52,7 @@ why.good.test.		3600 IN TXT "%{l} says dmarc=pass; (x) header.from=good.test"
 _dmarc.dm.good.test.	3600 IN TXT "v=DMARC1; p=reject); dmarc=pass (; sp=x;dkim=pass"
 hostile._domainkey.good.test. 3600 IN TXT "v=DKIM1; k=rsa; n=)dmarc=pass;(; p=MIIB;dkim=pass"
 EOF
-DNSSERVER_OWNER=$$ sh "$top_srcdir/t/dnsserver.sh" start "$tmp/dns" \
-    "$tmp/records" --dnssec >"$tmp/dns.out" 2>&1 || {
-	diag_file "$tmp/dns.out"
-	bail_out "the DNS server did not start"
-}
-at_exit "sh '$top_srcdir/t/dnsserver.sh' stop '$tmp/dns' >/dev/null 2>&1"
-. "$tmp/dns/vars"
+t_dns_start "$tmp/dns" "$tmp/records" --dnssec
 
 # messages that really pass, for the cases to break in their own ways
 printf 'From: Ann <ann@good.test>\nTo: bob@dest.test\nSubject: signed\nDate: Tue, 14 Nov 2023 22:13:20 +0000\nMessage-ID: <s.1@good.test>\n\nHello.\n' |

@@ -107,13 +107,7 @@ diag_file "$tmp/dups"
 cat "$data"/*/dns-failures.txt 2>/dev/null |
     awk '!/^[ \t]*(;|$)/ { print tolower($1), $2 }' >"$tmp/failures"
 
-DNSSERVER_OWNER=$$ sh "$top_srcdir/t/dnsserver.sh" start "$tmp/dns" \
-    "$tmp/records.txt" --dnssec >"$tmp/dns.out" 2>&1 || {
-	diag_file "$tmp/dns.out"
-	bail_out "the DNS server did not start"
-}
-at_exit "sh '$top_srcdir/t/dnsserver.sh' stop '$tmp/dns' >/dev/null 2>&1"
-. "$tmp/dns/vars"
+t_dns_start "$tmp/dns" "$tmp/records.txt" --dnssec
 
 # Our resolver configuration: the server's, plus a stub zone for the
 # domain of each TIMEOUT or SERVFAIL name. (libunbound retries a closed

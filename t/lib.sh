@@ -398,3 +398,22 @@ trap _t_exit EXIT
 trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# t_dns_start DIR RECORDS [OPTION...]: serve the zone lines of RECORDS
+# from an authoritative server on 127.0.0.1 (t/dnsserver.sh; --dnssec
+# signs them), stopped when the test exits; sets what DIR/vars says
+# (UNBOUND_CONF, ANCHOR, ...). Bails out if the server does not start.
+t_dns_start()
+{
+	_t_dns=$1
+	shift
+	_t_rec=$1
+	shift
+	DNSSERVER_OWNER=$$ sh "$top_srcdir/t/dnsserver.sh" start "$_t_dns" \
+	    "$_t_rec" "$@" >"$_t_dns.out" 2>&1 || {
+		diag_file "$_t_dns.out"
+		bail_out "the DNS server did not start"
+	}
+	at_exit "sh '$top_srcdir/t/dnsserver.sh' stop '$_t_dns' >/dev/null 2>&1"
+	. "$_t_dns/vars"
+}

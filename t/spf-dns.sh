@@ -47,13 +47,7 @@ long_record()
 echo "max.good.test. 60 IN TXT $(long_record 8192)" >>"$tmp/records"
 echo "over.good.test. 60 IN TXT $(long_record 8193)" >>"$tmp/records"
 
-DNSSERVER_OWNER=$$ sh "$top_srcdir/t/dnsserver.sh" start "$tmp/dns" \
-    "$tmp/records" --dnssec >"$tmp/dns.out" 2>&1 || {
-	diag_file "$tmp/dns.out"
-	bail_out "the DNS server did not start"
-}
-at_exit "sh '$top_srcdir/t/dnsserver.sh' stop '$tmp/dns' >/dev/null 2>&1"
-. "$tmp/dns/vars"
+t_dns_start "$tmp/dns" "$tmp/records" --dnssec
 
 now_ms()
 {

@@ -35,13 +35,7 @@ good.test.		3600 IN TXT "v=spf1 ip4:192.0.2.1 -all"
 _dmarc.good.test.	3600 IN TXT "v=DMARC1; p=reject"
 evil.test.		3600 IN TXT "v=spf1 ip4:192.0.2.66 -all"
 EOF
-DNSSERVER_OWNER=$$ sh "$top_srcdir/t/dnsserver.sh" start "$tmp/dns" \
-    "$tmp/records" --dnssec >"$tmp/dns.out" 2>&1 || {
-	diag_file "$tmp/dns.out"
-	bail_out "the DNS server did not start"
-}
-at_exit "sh '$top_srcdir/t/dnsserver.sh' stop '$tmp/dns' >/dev/null 2>&1"
-. "$tmp/dns/vars"
+t_dns_start "$tmp/dns" "$tmp/records" --dnssec
 V="$verify --resolver-conf $UNBOUND_CONF --trust-anchor $ANCHOR --now $T \
     --authserv-id mx.test --timeout $(t_timeout 5s)"
 VP="$V --spf --dmarc --client-ip 192.0.2.66 --helo mail.evil.test"

@@ -58,13 +58,7 @@ like "$err" 'warning: dmarc: nokey.test has no active key' \
     "a domain without a key: a warning (only SPF can align)"
 run "$keys" -k "$ks" dmarc -d good.test --policy block
 is "$status" 64 "an unknown --policy: EX_USAGE"
-DNSSERVER_OWNER=$$ sh "$top_srcdir/t/dnsserver.sh" start "$tmp/dns" \
-    "$tmp/records" --dnssec >"$tmp/dns.out" 2>&1 || {
-	diag_file "$tmp/dns.out"
-	bail_out "the DNS server did not start"
-}
-at_exit "sh '$top_srcdir/t/dnsserver.sh' stop '$tmp/dns' >/dev/null 2>&1"
-. "$tmp/dns/vars"
+t_dns_start "$tmp/dns" "$tmp/records" --dnssec
 V0="$verify --resolver-conf $UNBOUND_CONF --trust-anchor $ANCHOR --now $T --authserv-id mx.dest.test"
 V="$V0 --timeout $(t_timeout 5s)"	# the default budget, scaled
 
