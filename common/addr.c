@@ -22,6 +22,7 @@ struct rd {
 struct acc {
 	char	 s[DP_MAX_ADDR + 1];
 	size_t	 len, max;
+	int	 legacy;	/* holds a byte that is not UTF-8 */
 };
 
 static int
@@ -75,15 +76,22 @@ is_ctl(int c)
  * surrogates, nothing past U+10FFFF): its length, or 0 and p->why. C1
  * controls and the bidirectional formatting characters are refused: they
  * change how a mail reader orders and shows the text around them.
+ *
+ * A byte that starts no UTF-8 sequence, or one cut short, is a byte of a
+ * legacy charset (Latin-1, Windows-125x) that old software still writes:
+ * with legacy not NULL it is taken alone (length 1, *legacy set), else
+ * refused. A whole sequence that is malformed (an overlong form, which a
+ * lax decoder reads as ASCII, '<' or '@' among them; a surrogate) is
+ * refused either way.
  */
 static size_t
-utf8(struct rd *p, size_t i)
+utf8(struct rd *p, size_t i, int *legacy)
 {
 	const unsigned char *s = p->s + i;
 	unsigned long cp, min;
 	size_t len, k;
 
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+	if (s[0] >= 0xc0 && s[0] <= 0xdf) {
 		len = 2;
 		cp = s[0] & 0x1f;
 		min = 0x80;
@@ -91,21 +99,23 @@ utf8(struct rd *p, size_t i)
 		len = 3;
 		cp = s[0] & 0x0f;
 		min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf7) {
 		len = 4;
 		cp = s[0] & 0x07;
 		min = 0x10000;
 	} else
-		goto bad;
+		goto other;
 	if (len > p->n - i)
-		goto bad;
+		goto other;
 	for (k = 1; k < len; k++) {
 		if ((s[k] & 0xc0) != 0x80)
-			goto bad;
+			goto other;
 		cp = cp << 6 | (s[k] & 0x3f);
 	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		goto bad;
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+		(void)fail(p, DP_E_SYNTAX, "malformed UTF-8");
+		return 0;
+	}
 	if (cp <= 0x9f) {
 		(void)fail(p, DP_E_SYNTAX, "a control character");
 		return 0;
@@ -117,8 +127,13 @@ utf8(struct rd *p, size_t i)
 		return 0;
 	}
 	return len;
-bad:
-	(void)fail(p, DP_E_SYNTAX, "8-bit bytes that are not UTF-8");
+other:
+	if (legacy != NULL) {
+		*legacy = 1;
+		return 1;
+	}
+	(void)fail(p, DP_E_SYNTAX, "8-bit bytes that are not UTF-8 in a "
+	    "quoted string or comment");
 	return 0;
 }
 
@@ -152,7 +167,7 @@ quoted_pair(struct rd *p, struct acc *a)
 		return fail(p, DP_E_SYNTAX, "a backslash at the end");
 	c = p->s[p->i];
 	if (c >= 0x80) {
-		if ((k = utf8(p, p->i)) == 0)
+		if ((k = utf8(p, p->i, NULL)) == 0)
 			return -1;
 	} else if (is_ctl(c) && c != '\t')
 		return fail(p, DP_E_SYNTAX, "a control character");
@@ -191,7 +206,7 @@ cfws(struct rd *p)
 			if (quoted_pair(p, NULL) != 0)
 				return -1;
 		} else if (c >= 0x80) {
-			if ((k = utf8(p, p->i)) == 0)
+			if ((k = utf8(p, p->i, NULL)) == 0)
 				return -1;
 			p->i += k;
 		} else if (is_ctl(c))
@@ -204,20 +219,26 @@ cfws(struct rd *p)
 	return 0;
 }
 
-/* 1*atext (3.2.3), UTF-8 included, appended to a; 0 or -1. */
+/*
+ * 1*atext (3.2.3) appended to a, UTF-8 included, and the bytes of legacy
+ * charsets too: in an unquoted word they end nothing and escape nothing,
+ * whatever charset a reader takes them for. 0 or -1.
+ */
 static int
 atom(struct rd *p, struct acc *a)
 {
 	size_t k;
-	int c;
+	int c, legacy = 0;
 
 	while (p->i < p->n) {
 		c = p->s[p->i];
 		if (is_atext(c))
 			k = 1;
 		else if (c >= 0x80) {
-			if ((k = utf8(p, p->i)) == 0)
+			if ((k = utf8(p, p->i, &legacy)) == 0)
 				return -1;
+			if (legacy && a != NULL)
+				a->legacy = 1;
 		} else
 			break;
 		if (acc_add(p, a, p->s + p->i, k) != 0)
@@ -249,7 +270,7 @@ quoted(struct rd *p, struct acc *a)
 		if (fold(p))
 			continue;
 		if (c >= 0x80) {
-			if ((k = utf8(p, p->i)) == 0)
+			if ((k = utf8(p, p->i, NULL)) == 0)
 				return -1;
 		} else if (is_ctl(c) && c != '\t')
 			return fail(p, DP_E_SYNTAX, "a control character");
@@ -428,7 +449,8 @@ domain(struct rd *p, struct acc *d)
 		return fail(p, DP_E_SYNTAX, "no domain after the @");
 	for (;;) {
 		lab = t.len;
-		if (atom(p, &t) != 0 || label_ok(p, t.s + lab, t.len - lab) != 0)
+		if (atom(p, &t) != 0 ||
+		    label_ok(p, t.s + lab, t.len - lab) != 0)
 			return -1;
 		if (cfws(p) != 0)
 			return -1;
@@ -464,7 +486,8 @@ dot_atom_text(const char *s, size_t n)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (s[i] == '.' ? s[i + 1] == '.' :
-		    !is_atext((unsigned char)s[i]) && (unsigned char)s[i] < 0x80)
+		    !is_atext((unsigned char)s[i]) &&
+		    (unsigned char)s[i] < 0x80)
 			return 0;
 	return 1;
 }
@@ -489,6 +512,10 @@ addr_spec(struct rd *p, struct acc *out)
 		    "has");
 	if (lp.len == 0)
 		return fail(p, DP_E_SYNTAX, "an empty local part");
+	/* a quoted string may not hold them (utf8()), nor may what we write */
+	if (lp.legacy && !dot_atom_text(lp.s, lp.len))
+		return fail(p, DP_E_SYNTAX, "8-bit bytes that are not UTF-8 in "
+		    "a local part that needs quotes");
 	p->i++;
 	if (domain(p, &d) != 0)
 		return -1;
@@ -586,7 +613,8 @@ addr_author(const char *v, size_t n, char out[DP_MAX_ADDR + 1], char *why,
 	a.max = DP_MAX_ADDR;
 	out[0] = '\0';
 	if (n > DP_MAX_HEADER_BYTES) {
-		(void)fail(&p, DP_E_LIMIT, "a From field over the header limit");
+		(void)fail(&p, DP_E_LIMIT,
+		    "a From field over the header limit");
 		goto bad;
 	}
 	if (cfws(&p) != 0)

@@ -32,7 +32,8 @@ bad(const char *v, const char *reason, const char *name)
 	a[0] = 'x';
 	r = addr_author(v, strlen(v), a, why, sizeof(why));
 	if (r != DP_E_SYNTAX)
-		return ok(0, "%s (r=%d, read as %s)", name, r, r == 0 ? a : "-");
+		return ok(0, "%s (r=%d, read as %s)", name, r,
+		    r == 0 ? a : "-");
 	if (a[0] != '\0')
 		return ok(0, "%s (an address left behind)", name);
 	if (strstr(why, reason) == NULL)
@@ -103,8 +104,16 @@ accepted(void)
 	    "joerg@example.org", "UTF-8 in a quoted string and a comment");
 	one("j\xc3\xb6rg@example.org", "j\xc3\xb6rg@example.org",
 	    "UTF-8 in the local part (RFC 6532)");
+	one("J\xf6rg M\xfcller <joerg@example.org>", "joerg@example.org",
+	    "Latin-1 in an unquoted display name");
+	one("Tom\xe1? SixPack <Tom\xe1?@football.example.com>",
+	    "Tom\xe1?@football.example.com",
+	    "Windows-1258 in an unquoted local part");
+	one("J\xc3 <joerg@example.org>", "joerg@example.org",
+	    "a lead byte without its sequence is a legacy byte");
 	one("a+tag!#$%&'*/=?^_`{|}~-@example.org",
-	    "a+tag!#$%&'*/=?^_`{|}~-@example.org", "every atext in a local part");
+	    "a+tag!#$%&'*/=?^_`{|}~-@example.org",
+	    "every atext in a local part");
 	one("a@localhost", "a@localhost", "a one-label domain");
 }
 
@@ -220,10 +229,23 @@ refused(void)
 	big[5] = '\0';
 	r = addr_author(big, n, a, why, sizeof(why));
 	is_int(r, DP_E_SYNTAX, "a NUL byte in the value");
-	bad("J\xf6rg <joerg@example.org>", "not UTF-8", "Latin-1, not UTF-8");
-	bad("J\xc3 <joerg@example.org>", "not UTF-8", "a cut UTF-8 sequence");
-	bad("J\xc0\xaf <joerg@example.org>", "not UTF-8", "an overlong form");
-	bad("J\xed\xa0\x80 <joerg@example.org>", "not UTF-8", "a surrogate");
+	bad("\"J\xf6rg\" <joerg@example.org>", "not UTF-8",
+	    "Latin-1 in a quoted display name");
+	bad("(J\xf6rg) <joerg@example.org>", "not UTF-8",
+	    "Latin-1 in a comment");
+	bad("\"\x95\\\" <alice@good.test> \"<x@evil.test>", "not UTF-8",
+	    "Shift_JIS with a backslash trail byte in a quoted string");
+	bad("\"J\xc3\" <joerg@example.org>", "not UTF-8",
+	    "a cut UTF-8 sequence in a quoted string");
+	bad("\"a b\".\xe9@example.org", "needs quotes",
+	    "a legacy byte in a local part that must be quoted");
+	bad("J\xc0\xaf <joerg@example.org>", "malformed UTF-8",
+	    "an overlong form");
+	bad("\xc0\xbc" "alice\xc1\x80good.test\xc0\xbe <x@evil.test>",
+	    "malformed UTF-8", "overlong '<', '@' and '>' in a display name");
+	bad("J\xed\xa0\x80 <joerg@example.org>", "malformed UTF-8",
+	    "a surrogate");
+	bad("alice@g\xf6od.test", "A-labels", "Latin-1 in the domain");
 	bad("J\xc2\x85 <joerg@example.org>", "control character",
 	    "a C1 control (NEL)");
 	bad("\xe2\x80\xae" "tset.live <x@evil.test>", "bidirectional",
@@ -273,6 +295,7 @@ again(void)
 		"\"john doe\"@example.org", "\"a\\\\b\\\"c\"@example.org",
 		"\"a..b\"@example.org", "a@[ipv6:2001:db8::1]",
 		"j\xc3\xb6rg@example.org", "\"\t x\"@example.org",
+		"Tom\xe1?@football.example.com",
 	};
 	char b[DP_MAX_ADDR + 1], w[DP_MAX_ADDR + 8];
 	size_t i;
@@ -291,7 +314,7 @@ again(void)
 int
 main(void)
 {
-	plan(122);
+	plan(131);
 	accepted();
 	refused();
 	again();

@@ -195,6 +195,12 @@ is "$(grep -c '^DKIM-Signature' "$out_file")" 1 "with good.test's key"
 mail '"ceo@good.test" <alice@good.test>' >"$tmp/name2.eml"
 run $S --auth-user alice <"$tmp/name2.eml"
 is "$status" 0 "a display name that looks like an address is a name: signed"
+mail "$(printf 'Ren\351 Fran\347ois <alice@good.test>')" >"$tmp/latin1.eml"
+run $S --auth-user alice <"$tmp/latin1.eml"
+is "$status" 0 "a Latin-1 display name, as old software writes it: signed"
+mail "$(printf '"Ren\351" <alice@good.test>')" >"$tmp/latin1q.eml"
+run $S --auth-user alice <"$tmp/latin1q.eml"
+is "$status" 77 "Latin-1 in a quoted string: refused (77)"
 cat >"$tmp/signcases" <<EOF
 <ceo@good.test> <alice@good.test>	more than one address
 alice@good.test <ceo@good.test>	more than one address
