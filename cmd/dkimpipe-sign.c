@@ -216,7 +216,7 @@ main(int argc, const char **argv)
 	struct message *m;
 	struct sign_ctx *ctx;
 	char why[512];
-	int r;
+	int r, user, refuse;
 
 	memset(&o, 0, sizeof(o));
 	memset(&so, 0, sizeof(so));
@@ -227,19 +227,24 @@ main(int argc, const char **argv)
 		log_fatal(EX_TEMPFAIL, "keystore %s: %s", o.keystore, why);
 	if ((r = message_read_header(STDIN_FILENO, o.spool_dir, &m)) != 0)
 		log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
+	/*
+	 * No one author to check the user against (a header that cannot
+	 * be parsed, no From field, several, or one that is not exactly one
+	 * mailbox): an authenticated user's message is refused, never
+	 * passed on under a From that the user may not use; 65 instead when
+	 * --bad-input refuse asks for it.
+	 */
+	user = so.auth_user != NULL && so.auth_user[0] != '\0';
+	refuse = o.bad_input != NULL && strcmp(o.bad_input, "refuse") == 0 ?
+	    EX_DATAERR : EX_NOPERM;
+	if (message_bad(m) != NULL && user)
+		log_fatal(refuse, "refused: the message could not be parsed: "
+		    "%s", message_bad(m));
 	if (message_bad(m) != NULL)
 		unsigned_out(m, EX_DATAERR, o.bad_input, 1, message_bad(m));
 	r = sign_begin(m, ks, &so, &ctx, why, sizeof(why));
-	/*
-	 * No one author to check the user against (no From field, several,
-	 * or one that is not exactly one mailbox): an authenticated user's
-	 * message is refused, never passed on under a From that the user
-	 * may not use; 65 instead when --bad-input refuse asks for it.
-	 */
-	if (r == DP_E_NOTMSG && so.auth_user != NULL &&
-	    so.auth_user[0] != '\0')
-		log_fatal(o.bad_input != NULL && strcmp(o.bad_input,
-		    "refuse") == 0 ? EX_DATAERR : EX_NOPERM, "refused: %s", why);
+	if (r == DP_E_NOTMSG && user)
+		log_fatal(refuse, "refused: %s", why);
 	if (r == DP_E_NOTMSG)
 		unsigned_out(m, EX_DATAERR, o.bad_input, 1, why);
 	if (r == DP_E_DENIED)

@@ -170,6 +170,13 @@ like "$(ar "$out_file")" 'dmarc=permerror' "a bare CR that starts a hidden From:
 unlike "$(ar "$out_file")" 'header.from=evil.test' "never header.from=evil.test"
 run $VP --mail-from x@evil.test --dmarc-reject <"$tmp/cr.eml"
 is "$status" 77 "and --dmarc-reject refuses it"
+run "$sign" -k "$ks" -u ann <"$tmp/cr.eml"
+is "$status" 77 "dkimpipe-sign refuses it for an authenticated user (77)"
+is "$(wc -c <"$out_file")" 0 "and writes nothing"
+run "$sign" -k "$ks" -u ann --bad-input refuse <"$tmp/cr.eml"
+is "$status" 65 "65 under --bad-input refuse"
+run "$sign" -k "$ks" <"$tmp/cr.eml"
+check "without a user it passes unsigned, unchanged" cmp "$out_file" "$tmp/cr.eml"
 
 # --- 3: forged fields spelling our authserv-id otherwise ----------------
 n=0
