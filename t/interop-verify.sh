@@ -270,13 +270,14 @@ find "$tmpdir/signed" "$tmpdir/tamper" -type f -name '*.eml' |
     sort >"$tmpdir/verify.list"
 # shellcheck disable=SC2016 # expanded by the inner sh
 xargs -n 25 -P "$JOBS" sh -c '
-	v=$1 conf=$2 id=$3
-	shift 3
+	v=$1 conf=$2 id=$3 budget=$4
+	shift 4
 	for f; do
-		"$v" --resolver-conf "$conf" --authserv-id "$id" --timeout "$(t_timeout 2s)" \
+		"$v" --resolver-conf "$conf" --authserv-id "$id" --timeout "$budget" \
 		    <"$f" >"$f.ar" 2>"$f.err"
 		echo $? >"$f.rc"
-	done' sh "$verify" "$UNBOUND_CONF" "$AUTHSERV" <"$tmpdir/verify.list"
+	done' sh "$verify" "$UNBOUND_CONF" "$AUTHSERV" "$(t_timeout 2s)" \
+    <"$tmpdir/verify.list"
 
 # judge MODE ALG SELECTOR DIR: a line per DIR/*.eml, NAME TAB ok|bad TAB
 # what dkimpipe-verify said (its Authentication-Results unfolded, or its
