@@ -2,7 +2,6 @@
  * dkimpipe-seal(1). */
 #include "config.h"
 
-#include <errno.h>
 #include <popt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,20 +39,6 @@ list_names(const char *list, const char *field)
 		    p[n] == ':'))
 			return 1;
 	return 0;
-}
-
-/* "--timestamp" as seconds since the epoch; -1 if malformed. */
-static long long
-parse_timestamp(const char *s)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v <= 0)
-		return -1;
-	return v;
 }
 
 /*
@@ -94,7 +79,7 @@ opts_check(void *arg, int final, char *why, size_t whylen)
 	if (o->bad_input != NULL && strcmp(o->bad_input, "pass") != 0 &&
 	    strcmp(o->bad_input, "refuse") != 0)
 		return "--bad-input: want pass or refuse";
-	if (o->timestamp != NULL && parse_timestamp(o->timestamp) < 0)
+	if (o->timestamp != NULL && filter_timestamp(o->timestamp) < 0)
 		return "--timestamp: want seconds";
 	return NULL;
 }
@@ -143,7 +128,7 @@ opts_parse(int argc, const char **argv, struct cli *o, struct seal_opts *so)
 	so->headers = o->headers;
 	/* opts_check() passed it: this cannot fail now */
 	if (o->timestamp != NULL)
-		so->now = (time_t)parse_timestamp(o->timestamp);
+		so->now = (time_t)filter_timestamp(o->timestamp);
 }
 
 /* Not sealed: the input unchanged, or refused as asked. */

@@ -63,20 +63,6 @@ header_list_has_from(const char *list)
 	return 0;
 }
 
-/* "--timestamp" as seconds since the epoch; -1 if malformed. */
-static long long
-parse_timestamp(const char *s)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v <= 0)
-		return -1;
-	return v;
-}
-
 /* "relaxed", "simple/relaxed": header and body canonicalization. */
 static int
 parse_canon(const char *s, enum canon *hc, enum canon *bc)
@@ -111,7 +97,7 @@ opts_check(void *arg, int final, char *why, size_t whylen)
 		return "--canon: want simple or relaxed, as HEADER/BODY";
 	if (o->expire != NULL && parse_duration(o->expire) < 0)
 		return "--expire: want a duration like 7d";
-	if (o->timestamp != NULL && parse_timestamp(o->timestamp) < 0)
+	if (o->timestamp != NULL && filter_timestamp(o->timestamp) < 0)
 		return "--timestamp: want seconds";
 	/* RFC 6376 5.4: From is always signed; refuse a list without it */
 	if (o->headers != NULL && !header_list_has_from(o->headers) &&
@@ -185,7 +171,7 @@ opts_parse(int argc, const char **argv, struct cli *o, struct sign_opts *so)
 	if (o->expire != NULL)
 		so->expire = parse_duration(o->expire);
 	if (o->timestamp != NULL)
-		so->now = (time_t)parse_timestamp(o->timestamp);
+		so->now = (time_t)filter_timestamp(o->timestamp);
 }
 
 /* Not signed: pass the input through unchanged, or refuse as asked.

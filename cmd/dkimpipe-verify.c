@@ -136,12 +136,8 @@ opts_check(void *arg, int final, char *why, size_t whylen)
 	if (o->bad_input != NULL && strcmp(o->bad_input, "pass") != 0 &&
 	    strcmp(o->bad_input, "refuse") != 0)
 		return "--bad-input: want pass or refuse";
-	if (o->now != NULL) {
-		errno = 0;
-		if (strtoll(o->now, &end, 10) <= 0 || errno != 0 ||
-		    end == o->now || *end != '\0')
-			return "--now: want seconds";
-	}
+	if (o->now != NULL && filter_timestamp(o->now) < 0)
+		return "--now: want seconds";
 	return NULL;
 }
 
@@ -220,7 +216,6 @@ opts_parse(int argc, const char **argv, struct cli *o, struct verify_opts *vo,
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
-	char *end;
 
 	o->max_sigs = DP_DEFAULT_MAX_SIGS;
 	o->skew = DP_DEFAULT_SKEW;
@@ -239,7 +234,7 @@ opts_parse(int argc, const char **argv, struct cli *o, struct verify_opts *vo,
 	vo->require_dnssec = o->dnssec != NULL &&
 	    strcmp(o->dnssec, "require") == 0;
 	if (o->now != NULL)
-		vo->now = strtoll(o->now, &end, 10);
+		vo->now = filter_timestamp(o->now);
 	memset(dopts, 0, sizeof(*dopts));
 	dopts->conf = o->resolver_conf;
 	dopts->trust_anchor = o->trust_anchor;

@@ -157,15 +157,14 @@ fold(struct rd *p)
  * The character after a backslash (quoted-pair, 3.2.1: VCHAR or WSP, or
  * UTF-8 by RFC 6532): appended to a; 0 or -1.
  */
+/* The character at p->i inside quotes (UTF-8 whole, a tab, no other
+ * control) appended to a and stepped over. 0 or -1. */
 static int
-quoted_pair(struct rd *p, struct acc *a)
+qchar(struct rd *p, struct acc *a)
 {
 	size_t k;
-	int c;
+	int c = p->s[p->i];
 
-	if (++p->i == p->n)
-		return fail(p, DP_E_SYNTAX, "a backslash at the end");
-	c = p->s[p->i];
 	if (c >= 0x80) {
 		if ((k = utf8(p, p->i, NULL)) == 0)
 			return -1;
@@ -177,6 +176,14 @@ quoted_pair(struct rd *p, struct acc *a)
 		return -1;
 	p->i += k;
 	return 0;
+}
+
+static int
+quoted_pair(struct rd *p, struct acc *a)
+{
+	if (++p->i == p->n)
+		return fail(p, DP_E_SYNTAX, "a backslash at the end");
+	return qchar(p, a);
 }
 
 /*
@@ -253,7 +260,6 @@ atom(struct rd *p, struct acc *a)
 static int
 quoted(struct rd *p, struct acc *a)
 {
-	size_t k;
 	int c;
 
 	for (p->i++; p->i < p->n; ) {
@@ -269,16 +275,8 @@ quoted(struct rd *p, struct acc *a)
 		}
 		if (fold(p))
 			continue;
-		if (c >= 0x80) {
-			if ((k = utf8(p, p->i, NULL)) == 0)
-				return -1;
-		} else if (is_ctl(c) && c != '\t')
-			return fail(p, DP_E_SYNTAX, "a control character");
-		else
-			k = 1;
-		if (acc_add(p, a, p->s + p->i, k) != 0)
+		if (qchar(p, a) != 0)
 			return -1;
-		p->i += k;
 	}
 	return fail(p, DP_E_SYNTAX, "an unclosed quoted string");
 }

@@ -1,6 +1,7 @@
 /* filter.c - glue every filter shares: options in, the message out. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,19 @@ filter_authserv_id(char *opt)
 	if (!authserv_id_ok(opt))
 		log_fatal(EX_USAGE, "--authserv-id: want a host name");
 	return opt;
+}
+
+long long
+filter_timestamp(const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v <= 0)
+		return -1;
+	return v;
 }
 
 void

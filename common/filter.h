@@ -27,6 +27,9 @@ const char *filter_authserv_id_check(const char *opt);
  * one that is not a host name (75 when it is this host's name). Verify
  * writes it, seal looks for it. */
 char	*filter_authserv_id(char *opt);
+/* A --timestamp or --now value: seconds since the epoch, or -1 when it
+ * is not a positive decimal number that fits. */
+long long	filter_timestamp(const char *);
 /* Write m in full to stdout and exit 0; on any failure exit 75. */
 void	filter_deliver(struct message *m) __attribute__((noreturn));
 
