@@ -61,10 +61,19 @@ fetch_mtas()
 	sh t/mta-exim-get.sh >/dev/null || :
 }
 
+# The install paths the README and the man pages name (/usr/bin,
+# /etc/dkimpipe/keys), then CONFIGURE_FLAGS; a tree configured with other
+# flags is configured again, so a change of flags always takes effect.
 build()
 {
+	flags="--prefix=/usr --sysconfdir=/etc ${CONFIGURE_FLAGS:-}"
 	[ -x configure ] || autoreconf -fi
-	[ -f Makefile ] || ./configure ${CONFIGURE_FLAGS:-}
+	# shellcheck disable=SC2086,SC2046
+	if [ ! -f Makefile ] || [ "$(echo $flags)" != "$(echo $(
+	    ./config.status --config 2>/dev/null | tr -d "'"))" ]; then
+		# shellcheck disable=SC2086
+		./configure $flags
+	fi
 	make -j"$(nproc 2>/dev/null || echo 2)"
 }
 

@@ -423,8 +423,12 @@ dir_check(const char *path, const char *name, int must, char *why,
 	if (stat(path, &st) == -1) {
 		if (errno == ENOENT && !must)
 			return 0;
-		snprintf(why, whylen, "%s%s%s", name, name[0] != '\0' ? ": " :
-		    "", strerror(errno));
+		/* the keystore itself: say how to choose another */
+		snprintf(why, whylen, "%s%s%s%s", name, name[0] != '\0' ?
+		    ": " : "", strerror(errno), errno == ENOENT &&
+		    name[0] == '\0' ? " (create it with dkimpipe-keys new, "
+		    "or choose another with --keystore or the configuration "
+		    "file's keystore line)" : "");
 		return DP_E_KEYSTORE;
 	}
 	if (!S_ISDIR(st.st_mode)) {
