@@ -17,6 +17,8 @@ cd "$(dirname "$0")"
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libgnutls28-dev
 libunbound-dev libevent-dev libpopt-dev libpsl-dev publicsuffix"
+# the demo serves its DNS records on 127.0.0.1 (t/dnsserver.sh)
+DEMO_DEPS="nsd ldnsutils perl"
 TEST_DEPS="mandoc python3 python3-dkim python3-dnspython python3-authres python3-yaml
 libmail-dkim-perl libnet-dns-perl opendkim-tools nsd ldnsutils openssl clang
 libclang-rt-14-dev valgrind libdb5.3 libicu72 libnsl2 libsasl2-2 libssl3
@@ -77,17 +79,21 @@ build()
 	make -j"$(nproc 2>/dev/null || echo 2)"
 }
 
+# The demo's files stay in demo/ (made anew each run), so that every
+# command it prints can be run again by hand.
 demo()
 {
-	tmp=$(mktemp -d "${TMPDIR:-/tmp}/dkimpipe-demo.XXXXXX")
-	trap 'rm -rf "$tmp"' EXIT
-	ks=$tmp/keys
+	d=demo
+	rm -rf "$d"
+	mkdir -p "$d"
+	ks=$d/keys
 	echo
 	echo "== A demo keystore for example.org (RSA-2048 and Ed25519):"
 	echo "   ./dkimpipe-keys --keystore $ks new --domain example.org"
-	./dkimpipe-keys --keystore "$ks" new --domain example.org >/dev/null
+	./dkimpipe-keys --keystore "$ks" new --domain example.org \
+	    >"$d/records"
 	./dkimpipe-keys --keystore "$ks" list
-	cat >"$tmp/msg.eml" <<'MSG'
+	cat >"$d/msg.eml" <<'MSG'
 From: Alice Example <alice@example.org>
 To: Bob <bob@example.net>
 Subject: Lunch on Friday?
@@ -101,18 +107,42 @@ the usual place at noon?
 Alice
 MSG
 	echo
-	echo "== The message signed (./dkimpipe-sign --keystore $ks < msg.eml):"
-	./dkimpipe-sign --keystore "$ks" <"$tmp/msg.eml" >"$tmp/signed.eml"
-	sed -n '/^$/q;p' "$tmp/signed.eml"
+	echo "== The message signed:"
+	echo "   ./dkimpipe-sign --keystore $ks <$d/msg.eml >$d/signed.eml"
+	./dkimpipe-sign --keystore "$ks" <"$d/msg.eml" >"$d/signed.eml"
+	sed -n '/^$/q;p' "$d/signed.eml"
 	echo
-	echo "== The DNS records to publish (./dkimpipe-keys --keystore $ks dns --domain example.org):"
+	echo "   h= names each signed field, and names From, To, Subject and a few"
+	echo "   more once again: that \"oversigning\" makes a second copy of such a"
+	echo "   field, added on the way, break the signature."
+	echo
+	echo "== The DNS records to publish:"
+	echo "   ./dkimpipe-keys --keystore $ks dns --domain example.org"
 	./dkimpipe-keys --keystore "$ks" dns --domain example.org
+	echo
+	echo "== Checked by dkimpipe-verify, against those records served by a"
+	echo "   DNS server on 127.0.0.1 (t/dnsserver.sh; the zone is not signed,"
+	echo "   so the keys are DNSSEC insecure; in a signed zone they are secure):"
+	if DNSSERVER_OWNER=$$ sh t/dnsserver.sh start "$d/dns" "$d/records" \
+	    >"$d/dns.log" 2>&1; then
+		. "$d/dns/vars"
+		echo "   ./dkimpipe-verify --resolver-conf $UNBOUND_CONF \\"
+		echo "       --authserv-id mx.example.net <$d/signed.eml"
+		./dkimpipe-verify --resolver-conf "$UNBOUND_CONF" \
+		    --authserv-id mx.example.net <"$d/signed.eml" |
+		    sed -n '1,/^[^ \t]/{/^Authentication-Results:/p;/^[ \t]/p;}'
+		sh t/dnsserver.sh stop "$d/dns" >/dev/null 2>&1
+		echo "   (the server is stopped now; to run this again, start it"
+		echo "   first: sh t/dnsserver.sh start $d/dns $d/records)"
+	else
+		echo "   (the DNS server did not start: see $d/dns.log)"
+	fi
 	if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import dkim' 2>/dev/null; then
 		echo
-		echo "== Checked with dkimpy against those records:"
+		echo "== Checked with dkimpy against the same records:"
 		./dkimpipe-keys --keystore "$ks" dns --domain example.org \
-		    --format single >"$tmp/records"
-		/usr/bin/python3 - "$tmp/records" "$tmp/signed.eml" <<'PY'
+		    --format single >"$d/records.single"
+		/usr/bin/python3 - "$d/records.single" "$d/signed.eml" <<'PY'
 import sys, dkim
 recs = {}
 for line in open(sys.argv[1]):
@@ -126,6 +156,8 @@ for i in range(2):
     print("   signature %d:" % (i + 1), "pass" if d.verify(idx=i, dnsfunc=dns) else "FAIL")
 PY
 	fi
+	echo
+	echo "The demo's files are in $d/; the build's output is in build.log."
 }
 
 # A copy of the source tree (what git tracks, as it is now) in $1.
@@ -195,7 +227,13 @@ WRAP
 
 case "${1:-}" in
 deps)	install_deps $BUILD_DEPS $TEST_DEPS ;;
-demo)	install_deps $BUILD_DEPS; build; demo ;;
+demo)	install_deps $BUILD_DEPS $DEMO_DEPS
+	if ! build >build.log 2>&1; then
+		tail -20 build.log
+		echo "build.sh: the build failed; its output is in build.log" >&2
+		exit 1
+	fi
+	demo ;;
 check)	install_deps $BUILD_DEPS $TEST_DEPS; fetch_mtas; build; make check ;;
 sanitize) install_deps $BUILD_DEPS $TEST_DEPS; sanitize ;;
 valgrind) install_deps $BUILD_DEPS $TEST_DEPS valgrind; valgrind_check ;;
