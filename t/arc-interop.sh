@@ -17,11 +17,7 @@ verify=$(t_prog dkimpipe-verify)
 seal=$(t_prog dkimpipe-seal)
 sign=$(t_prog dkimpipe-sign)
 keys=$(t_prog dkimpipe-keys)
-t_need nsd
-t_need drill ldnsutils
-t_need ldns-keygen ldnsutils
-t_need ldns-signzone ldnsutils
-t_need perl
+t_need_dns
 py=/usr/bin/python3
 $py -c 'import dkim, authres, dns.resolver' 2>/dev/null ||
     skip_all "python3-dkim, python3-authres, python3-dnspython needed"

@@ -20,11 +20,7 @@
 verify=$(t_prog dkimpipe-verify)
 sign=$(t_prog dkimpipe-sign)
 keys=$(t_prog dkimpipe-keys)
-t_need nsd
-t_need drill ldnsutils
-t_need ldns-keygen ldnsutils
-t_need ldns-signzone ldnsutils
-t_need perl
+t_need_dns
 py=$(t_find_python3 authres) ||
     skip_all "python3-authres needed (apt-get install python3-authres)"
 

@@ -399,6 +399,16 @@ trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# t_need_dns: skip_all unless what t/dnsserver.sh --dnssec needs is here.
+t_need_dns()
+{
+	t_need nsd
+	t_need drill ldnsutils
+	t_need ldns-keygen ldnsutils
+	t_need ldns-signzone ldnsutils
+	t_need perl
+}
+
 # t_dns_start DIR RECORDS [OPTION...]: serve the zone lines of RECORDS
 # from an authoritative server on 127.0.0.1 (t/dnsserver.sh; --dnssec
 # signs them), stopped when the test exits; sets what DIR/vars says

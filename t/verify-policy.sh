@@ -13,11 +13,7 @@ verify=$(t_prog dkimpipe-verify)
 sign=$(t_prog dkimpipe-sign)
 seal=$(t_prog dkimpipe-seal)
 keys=$(t_prog dkimpipe-keys)
-t_need nsd
-t_need drill ldnsutils
-t_need ldns-keygen ldnsutils
-t_need ldns-signzone ldnsutils
-t_need perl
+t_need_dns
 
 plan 38
 
