@@ -116,7 +116,8 @@ opts_parse(int argc, const char **argv, struct cli *o, struct seal_opts *so)
 		POPT_TABLEEND
 	};
 
-	filter_options(PROG, table, argc, argv, &o->log, opts_check, o);
+	filter_options(PROG, FILTER_USAGE(PROG, "sealed (ARC)"),
+	    table, argc, argv, &o->log, opts_check, o);
 	if (o->keystore == NULL && (o->keystore = getenv("DKIMPIPE_KEYSTORE"))
 	    == NULL)
 		o->keystore = SYSCONFDIR "/dkimpipe/keys";

@@ -155,7 +155,8 @@ opts_parse(int argc, const char **argv, struct cli *o, struct sign_opts *so)
 		POPT_TABLEEND
 	};
 
-	filter_options(PROG, table, argc, argv, &o->log, opts_check, o);
+	filter_options(PROG, FILTER_USAGE(PROG, "signed"),
+	    table, argc, argv, &o->log, opts_check, o);
 	if (o->keystore == NULL && (o->keystore = getenv("DKIMPIPE_KEYSTORE"))
 	    == NULL)
 		o->keystore = SYSCONFDIR "/dkimpipe/keys";
@@ -174,8 +175,14 @@ opts_parse(int argc, const char **argv, struct cli *o, struct sign_opts *so)
 		so->now = (time_t)filter_timestamp(o->timestamp);
 }
 
-/* Not signed: pass the input through unchanged, or refuse as asked.
- * Bad input is worth a warning; a domain without keys is routine. */
+/*
+ * Not signed: pass the input through unchanged, or refuse as asked.
+ * Bad input is worth a warning; a domain without keys gets one notice
+ * per message (a relay for other domains sees it often, but a domain
+ * name typo in the keystore must not go unnoticed). log.c sends both to
+ * syslog, and to stderr only when it is a terminal: with exit 0, Exim
+ * would write stderr into the message.
+ */
 static void
 unsigned_out(struct message *m, int refuse_code, const char *refuse_opt,
     int warn, const char *what)
@@ -189,7 +196,7 @@ unsigned_out(struct message *m, int refuse_code, const char *refuse_opt,
 	if (warn)
 		log_warn("not signed: %s", what);
 	else
-		log_info("not signed: %s", what);
+		log_notice("not signed: %s", what);
 	filter_deliver(m);
 }
 
@@ -201,7 +208,7 @@ main(int argc, const char **argv)
 	struct keystore *ks;
 	struct message *m;
 	struct sign_ctx *ctx;
-	char why[512];
+	char why[512], nokey[1024];
 	int r, user, refuse;
 
 	memset(&o, 0, sizeof(o));
@@ -237,10 +244,14 @@ main(int argc, const char **argv)
 		log_fatal(EX_NOPERM, "refused: %s", why);
 	if (r != 0)
 		log_fatal(EX_TEMPFAIL, "%s: %s", why, dp_strerror(r));
-	if (ctx == NULL)
+	if (ctx == NULL) {
+		/* which keystore: a typo may be in the domain or the path */
+		snprintf(nokey, sizeof(nokey), "%s in keystore %s", why,
+		    o.keystore);
 		unsigned_out(m, o.no_key != NULL && strcmp(o.no_key,
 		    "tempfail") == 0 ? EX_TEMPFAIL : EX_NOPERM, o.no_key, 0,
-		    why);
+		    nokey);
+	}
 	if ((r = message_read_body(m, STDIN_FILENO, sign_body, ctx)) != 0)
 		log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
 	if ((r = sign_end(ctx, m)) != 0)

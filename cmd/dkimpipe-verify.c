@@ -55,23 +55,6 @@ both_body(void *arg, const char *p, size_t n)
 	return arc_body(k->ac, p, n);
 }
 
-static long
-parse_ms(const char *s)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || v <= 0)
-		return -1;
-	if (strcmp(end, "ms") == 0)
-		return (long)v;
-	if (*end == '\0' || strcmp(end, "s") == 0)
-		return (long)(v * 1000);
-	return -1;
-}
-
 /*
  * The values, wherever they came from: filter_options() runs this after
  * the config file (a fault there defers the mail) and after the command
@@ -82,9 +65,6 @@ opts_check(void *arg, int final, char *why, size_t whylen)
 {
 	const struct cli *o = arg;
 	const char *bad;
-	char *end;
-	double t;
-	size_t n;
 
 	(void)final;
 	if ((bad = filter_authserv_id_check(o->authserv_id)) != NULL)
@@ -95,20 +75,10 @@ opts_check(void *arg, int final, char *why, size_t whylen)
 	}
 	if (o->skew < 0 || o->skew > 86400)
 		return "--clock-skew: 0 to 86400 seconds";
-	/* digits first, so that parse_ms() never meets NaN, inf or a
-	 * number that does not fit a long */
-	if (o->timeout != NULL) {
-		n = strspn(o->timeout, "0123456789.");
-		errno = 0;
-		t = strtod(o->timeout, &end);
-		if (n == 0 || n > 12 || end != o->timeout + n || errno != 0 ||
-		    (*end != '\0' && strcmp(end, "s") != 0 &&
-		    strcmp(end, "ms") != 0) ||
-		    (strcmp(end, "ms") == 0 ? t / 1000 : t) > 600 ||
-		    parse_ms(o->timeout) <= 0)
-			return "--timeout: want a time like 5s or 800ms, at "
-			    "most 600s";
-	}
+	if (o->timeout != NULL &&
+	    filter_duration_ms(o->timeout, DP_MAX_TIMEOUT_MS) < 0)
+		return "--timeout: want a time like 5s or 800ms (a bare number "
+		    "is seconds), at most 600s";
 	if (o->dnssec != NULL && strcmp(o->dnssec, "report") != 0 &&
 	    strcmp(o->dnssec, "require") != 0)
 		return "--dnssec: want report or require";
@@ -219,10 +189,13 @@ opts_parse(int argc, const char **argv, struct cli *o, struct verify_opts *vo,
 
 	o->max_sigs = DP_DEFAULT_MAX_SIGS;
 	o->skew = DP_DEFAULT_SKEW;
-	filter_options(PROG, table, argc, argv, &o->log, opts_check, o);
+	filter_options(PROG,
+	    FILTER_USAGE(PROG, "with Authentication-Results"), table, argc,
+	    argv, &o->log, opts_check, o);
 	o->authserv_id = filter_authserv_id(o->authserv_id);
 	/* opts_check() passed every value: what follows cannot fail */
-	*budget = o->timeout != NULL ? parse_ms(o->timeout) :
+	*budget = o->timeout != NULL ?
+	    filter_duration_ms(o->timeout, DP_MAX_TIMEOUT_MS) :
 	    DP_DEFAULT_BUDGET_MS;
 	if (o->dmarc_reject || o->dmarc_psl || o->trusted_fwd != NULL ||
 	    o->trusted_sealers != NULL)

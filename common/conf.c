@@ -210,8 +210,9 @@ conf_argv(const char *program, int argc, const char **argv, int *nargc,
  * DP_E_NOMEM.
  */
 static int
-popt_run(const char *program, const struct poptOption *table, int argc,
-    const char **argv, char *bad, size_t badlen, int commit)
+popt_run(const char *program, const char *usage,
+    const struct poptOption *table, int argc, const char **argv, char *bad,
+    size_t badlen, int commit)
 {
 	union scratch {
 		char	*s;
@@ -243,6 +244,8 @@ popt_run(const char *program, const struct poptOption *table, int argc,
 		t[i].val = 1000 + (int)i;	/* so popt says which fired */
 	}
 	pc = poptGetContext(program, argc, argv, t, 0);
+	if (usage != NULL)
+		poptSetOtherOptionHelp(pc, usage);
 	while ((c = poptGetNextOpt(pc)) >= 0) {
 		if (c == 'V')
 			version = 1;
@@ -281,9 +284,9 @@ popt_run(const char *program, const struct poptOption *table, int argc,
 }
 
 int
-conf_popt(const char *program, struct poptOption *table, int argc,
-    const char **argv, conf_check check, void *arg, char *why,
-    size_t whylen)
+conf_popt(const char *program, const char *usage,
+    struct poptOption *table, int argc, const char **argv, conf_check check,
+    void *arg, char *why, size_t whylen)
 {
 	const char **all, *bad_value;
 	char bad[400];
@@ -299,8 +302,8 @@ conf_popt(const char *program, struct poptOption *table, int argc,
 	 * command line. The full pass then sets every value again.
 	 */
 	if (ncfg > 0) {
-		r = popt_run(program, table, ncfg + 1, all, bad, sizeof(bad),
-		    1);
+		r = popt_run(program, usage, table, ncfg + 1, all, bad,
+		    sizeof(bad), 1);
 		if (r >= 0 && check != NULL && (bad_value = check(arg, 0, bad,
 		    sizeof(bad))) != NULL) {
 			if (bad_value != bad)
@@ -317,7 +320,7 @@ conf_popt(const char *program, struct poptOption *table, int argc,
 			return r;
 		}
 	}
-	r = popt_run(program, table, n, all, bad, sizeof(bad), 1);
+	r = popt_run(program, usage, table, n, all, bad, sizeof(bad), 1);
 	conf_free(-1, (char **)(uintptr_t)all);
 	if (r == DP_E_NOMEM) {
 		snprintf(why, whylen, "out of memory");

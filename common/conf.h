@@ -45,10 +45,11 @@ typedef const char *(*conf_check)(void *arg, int final, char *why,
  * not made); DP_E_SYNTAX for a bad config file, a line popt refuses or a
  * value check refuses (why names the file: a filter defers on it, as a
  * broken configuration must not bounce mail); DP_E_USAGE for a bad
- * command line (why says which option).
+ * command line (why says which option). usage (NULL: popt's own) is
+ * what --help and --usage print after the program's name.
  */
-int	conf_popt(const char *program, struct poptOption *table, int argc,
-	    const char **argv, conf_check check, void *arg, char *why,
-	    size_t whylen);
+int	conf_popt(const char *program, const char *usage,
+	    struct poptOption *table, int argc, const char **argv,
+	    conf_check check, void *arg, char *why, size_t whylen);
 
 #endif

@@ -36,14 +36,15 @@ filter_check(void *arg, int final, char *why, size_t whylen)
 }
 
 void
-filter_options(const char *prog, struct poptOption *table, int argc,
-    const char **argv, char *const *logopt, conf_check check, void *arg)
+filter_options(const char *prog, const char *usage, struct poptOption *table,
+    int argc, const char **argv, char *const *logopt, conf_check check,
+    void *arg)
 {
 	struct checks c = { logopt, check, arg };
 	char why[512];
 
-	switch (conf_popt(prog, table, argc, argv, filter_check, &c, why,
-	    sizeof(why))) {
+	switch (conf_popt(prog, usage, table, argc, argv, filter_check, &c,
+	    why, sizeof(why))) {
 	case 0:
 		break;
 	case 1:
@@ -107,6 +108,32 @@ filter_timestamp(const char *s)
 	if (errno != 0 || end == s || *end != '\0' || v <= 0)
 		return -1;
 	return v;
+}
+
+long
+filter_duration_ms(const char *s, long max_ms)
+{
+	char *end;
+	double v;
+	size_t n;
+
+	/* digits and a dot first, so that strtod() never meets a sign,
+	 * hex, NaN or inf, and the value fits a long */
+	n = strspn(s, "0123456789.");
+	if (n == 0 || n > 12)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end != s + n)
+		return -1;
+	if (strcmp(end, "ms") != 0) {
+		if (*end != '\0' && strcmp(end, "s") != 0)
+			return -1;
+		v *= 1000;
+	}
+	if (v < 1 || v > (double)max_ms)
+		return -1;
+	return (long)v;
 }
 
 void

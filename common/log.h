@@ -16,6 +16,14 @@ void	log_set_dest(enum log_dest);
 enum log_dest log_get_dest(void);
 /* "name: warning: ..." Control characters in the text are masked. */
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * "name: notice: ..." at LOG_NOTICE: something routine that a postmaster
+ * may still want to know (a message passed on unsigned). Routed like a
+ * warning: syslog for the filters; on stderr for LOG_TO_STDERR, and for
+ * LOG_FILTER only when stderr is a terminal (a filter's stderr on exit 0
+ * may be the message itself to Exim).
+ */
+void	log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* "name: fatal: ...", then exit(code). */
 void	log_fatal(int code, const char *, ...)
