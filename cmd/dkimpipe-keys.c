@@ -18,6 +18,7 @@
 #include "crypto.h"
 #include "dns.h"
 #include "dmarc.h"
+#include "filter.h"
 #include "keyrec.h"
 #include "tagval.h"
 #include "keystore.h"
@@ -34,6 +35,7 @@ struct opts {
 	char	*keystore, *domain, *selector, *algorithm, *user, *identity;
 	char	*format, *resolver_conf, *timeout, *policy, *rua;
 	int	 bits, ttl, strict;
+	long	 timeout_ms;	/* --timeout, parsed */
 };
 
 /* popt strdup()s string arguments; the keystore may be the default. */
@@ -261,19 +263,12 @@ cmd_check(struct keystore *ks, const struct opts *o)
 	const struct tag *want, *got;
 	struct dns *dns;
 	struct buf *v;
-	char name[600], why[512], *end;
+	char name[600], why[512];
 	size_t i, k, n = 0;
 	int r, bad = 0, temp = 0, match;
-	long ms = 5000;
+	long ms = o->timeout_ms;	/* main() checked --timeout */
 
 	need(o->domain, "--domain", "check");
-	errno = 0;
-	if (o->timeout != NULL && ((ms = strtol(o->timeout, &end, 10)) <= 0 ||
-	    ms > 600 || errno != 0 || end == o->timeout ||
-	    (*end != '\0' && strcmp(end, "s") != 0)))
-		log_fatal(EX_USAGE, "check: --timeout: want 1 to 600 seconds");
-	if (o->timeout != NULL)
-		ms *= 1000;
 	if ((r = dns_new(&dopts, &dns, why, sizeof(why))) != 0)
 		log_fatal(EX_CONFIG, "resolver: %s", why);
 	dns_set_budget(dns, ms);
@@ -375,7 +370,8 @@ default_selector(const struct keystore *ks, const struct opts *o,
 
 static int
 make_key(struct keystore *ks, const struct opts *o, enum key_alg alg,
-    const char *selector, const struct privkey *given, struct ks_entry *e)
+    const char *selector, const struct privkey *given, enum ks_state state,
+    struct ks_entry *e)
 {
 	struct privkey *pk = NULL;
 	char identity[DP_MAX_ADDR + 1];
@@ -385,7 +381,7 @@ make_key(struct keystore *ks, const struct opts *o, enum key_alg alg,
 	e->domain = o->domain;
 	e->selector = (char *)(uintptr_t)selector;
 	e->alg = alg;
-	e->state = KS_ACTIVE;
+	e->state = state;
 	if (o->user != NULL) {
 		e->user = o->user;
 		if (o->identity != NULL)
@@ -525,16 +521,43 @@ new_check(struct opts *o, enum key_alg *algs, size_t *n)
 		    DP_RSA_MAX_BITS);
 }
 
+/* Does whom o names (o->user, else the domain itself) sign already? */
+static int
+has_active(const struct keystore *ks, const struct opts *o)
+{
+	const struct ks_entry *act[DP_MAX_SIGN_KEYS];
+	size_t n;
+
+	n = keystore_select(ks, o->domain, o->user, act, DP_MAX_SIGN_KEYS);
+	/* keystore_select falls back to the domain's keys for a user
+	 * without any of their own */
+	if (n > 0 && o->user != NULL && (act[0]->user == NULL ||
+	    strcasecmp(act[0]->user, o->user) != 0))
+		n = 0;
+	return n > 0;
+}
+
+/*
+ * new: keys for a domain (or user) that signs already are pending, not
+ * active: active ones would sign at once, before their DNS records are
+ * out, and beside the old keys. Say how to go on. A key whose --selector
+ * was named is one added on purpose (a second algorithm, a record
+ * published in advance): active at once, like an imported one, with a
+ * warning.
+ */
 static void
 cmd_new(struct keystore *ks, struct opts *o)
 {
 	enum key_alg algs[2];
+	enum ks_state state;
 	char sel[2][256], *made[2];
 	struct ks_entry e;
 	size_t n, i;
-	int r, dirs;
+	int r, dirs, active;
 
 	new_check(o, algs, &n);
+	active = has_active(ks, o);
+	state = active && o->selector == NULL ? KS_PENDING : KS_ACTIVE;
 	dirs = missing_dirs(ks, o->domain);
 	for (i = 0; i < n; i++) {
 		if (o->selector != NULL)
@@ -548,7 +571,7 @@ cmd_new(struct keystore *ks, struct opts *o)
 			log_fatal(EX_USAGE, "new: selector %s of %s exists",
 			    sel[i], o->domain);
 		}
-		if ((r = make_key(ks, o, algs[i], sel[i], NULL, &e)) != 0) {
+		if ((r = make_key(ks, o, algs[i], sel[i], NULL, state, &e)) != 0) {
 			undo_keys(ks, o->domain, made, i + 1, dirs);
 			keys_fatal(r, "new");
 		}
@@ -560,6 +583,24 @@ cmd_new(struct keystore *ks, struct opts *o)
 	free(o->selector);
 	o->selector = NULL;	/* print every record of the domain */
 	cmd_dns(ks, o);
+	(void)fflush(stdout);	/* the records first, then what to do */
+	if (active && state == KS_ACTIVE)
+		log_warn("new: %s signs with %s as well from now on, before its "
+		    "DNS record may be published", o->domain, sel[0]);
+	if (state != KS_PENDING)
+		return;
+	log_notice("new: %s%s%s signs with active keys already, so the new "
+	    "key%s %s%s%s %s pending (not signing): publish %s DNS record%s, "
+	    "then run", o->user != NULL ? o->user : "", o->user != NULL ?
+	    " of " : "", o->domain, n > 1 ? "s" : "", sel[0], n > 1 ? ", " :
+	    "", n > 1 ? sel[1] : "", n > 1 ? "are" : "is", n > 1 ? "their" :
+	    "its", n > 1 ? "s" : "");
+	for (i = 0; i < n; i++)
+		log_notice("    dkimpipe-keys -k %s activate -d %s -s %s",
+		    keystore_dir(ks), o->domain, sel[i]);
+	log_notice("and retire the old keys (dkimpipe-keys retire), whose "
+	    "records stay published until mail signed with them is "
+	    "delivered");
 }
 
 /*
@@ -610,7 +651,8 @@ cmd_import(struct keystore *ks, struct opts *o, struct privkey *pk)
 		    o->selector, o->domain);
 	dirs = missing_dirs(ks, o->domain);
 	made[0] = o->selector;
-	if ((r = make_key(ks, o, privkey_alg(pk), o->selector, pk, &e)) != 0) {
+	if ((r = make_key(ks, o, privkey_alg(pk), o->selector, pk,
+	    KS_ACTIVE, &e)) != 0) {
 		undo_keys(ks, o->domain, made, 1, dirs);
 		keys_fatal(r, "import");
 	}
@@ -713,7 +755,7 @@ cmd_rotate(struct keystore *ks, struct opts *o)
 
 		default_selector(ks, o, alg, sel[i], sizeof(sel[i]));
 		made[i] = sel[i];
-		if ((r = make_key(ks, o, alg, sel[i], NULL, &e)) != 0) {
+		if ((r = make_key(ks, o, alg, sel[i], NULL, KS_ACTIVE, &e)) != 0) {
 			undo_keys(ks, o->domain, made, i + 1, dirs);
 			keys_fatal(r, "rotate");
 		}
@@ -853,10 +895,31 @@ cmd_authz(struct keystore *ks, const char **args)
 		keys_fatal(r, "authz: saving");
 }
 
+/* --help's list of commands, as in the SYNOPSIS of dkimpipe-keys(1). */
+#define KEYS_COMMANDS \
+    "Commands (the options above go before or after them):\n" \
+    "  new -d DOMAIN [-a ALG] [-b BITS] [-s SELECTOR] [-u USER] [-i ID]\n" \
+    "  import -d DOMAIN -s SELECTOR [-u USER] [-i ID] FILE\n" \
+    "  list [-d DOMAIN]\n" \
+    "  dns [-d DOMAIN] [-s SELECTOR] [-f FORMAT] [--ttl SECONDS]\n" \
+    "  dmarc -d DOMAIN [-p POLICY] [--rua ADDRESS] [--strict]\n" \
+    "  check -d DOMAIN [-s SELECTOR] [-r FILE] [-t TIME]\n" \
+    "  activate|retire|revoke -d DOMAIN -s SELECTOR\n" \
+    "  rotate -d DOMAIN [-u USER] [-b BITS]\n" \
+    "  authz add USER PATTERN...\n" \
+    "  authz del USER [PATTERN...]\n" \
+    "  authz list | authz postfix\n" \
+    "  authz check USER ADDRESS"
+
+static const char *const commands[] = { "new", "import", "list", "dns",
+	"dmarc", "activate", "retire", "revoke", "rotate", "check", "authz",
+	NULL };
+
 int
 main(int argc, const char **argv)
 {
 	struct opts o;
+	struct poptOption no_options[] = { POPT_TABLEEND };
 	struct poptOption table[] = {
 		{ "keystore", 'k', POPT_ARG_STRING, &o.keystore, 0,
 		    "keystore directory", "DIR" },
@@ -874,13 +937,14 @@ main(int argc, const char **argv)
 		    "i= for a user key (user@domain)", "ADDRESS" },
 		{ "format", 'f', POPT_ARG_STRING, &o.format, 0,
 		    "dns: zone, single or nsupdate", "FORMAT" },
-		{ "ttl", 't', POPT_ARG_INT, &o.ttl, 0,
-		    "dns: record TTL (3600)", "SECONDS" },
+		/* no -t: in the filters -t is --timeout (it was --ttl here) */
+		{ "ttl", 0, POPT_ARG_INT, &o.ttl, 0,
+		    "dns, dmarc: record TTL (3600)", "SECONDS" },
 		{ "resolver-conf", 'r', POPT_ARG_STRING, &o.resolver_conf, 0,
 		    "check: unbound.conf-format resolver configuration",
 		    "FILE" },
-		{ "timeout", 0, POPT_ARG_STRING, &o.timeout, 0,
-		    "check: DNS time budget in seconds (5)", "SECONDS" },
+		{ "timeout", 't', POPT_ARG_STRING, &o.timeout, 0,
+		    "check: DNS time budget (5s; 5 is seconds too)", "TIME" },
 		{ "policy", 'p', POPT_ARG_STRING, &o.policy, 0,
 		    "dmarc: none (default), quarantine or reject", "POLICY" },
 		{ "rua", 0, POPT_ARG_STRING, &o.rua, 0,
@@ -890,6 +954,8 @@ main(int argc, const char **argv)
 		    "dmarc: strict alignment (adkim=s, aspf=s)", NULL },
 		{ "version", 'V', POPT_ARG_NONE, NULL, OPT_VERSION,
 		    "print the version and exit", NULL },
+		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, no_options, 0,
+		    KEYS_COMMANDS, NULL },
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
@@ -900,6 +966,7 @@ main(int argc, const char **argv)
 	poptContext pc;
 	const char **args, *cmd;
 	char why[512];
+	size_t i;
 	int c, r;
 
 	memset(&o, 0, sizeof(o));
@@ -907,8 +974,9 @@ main(int argc, const char **argv)
 	stdio_sanitize();
 	log_init(PROG, LOG_TO_STDERR);
 	pc = poptGetContext(PROG, argc, argv, table, 0);
-	poptSetOtherOptionHelp(pc, "[OPTIONS] new|import|list|dns|dmarc|"
-	    "activate|retire|revoke|rotate|check|authz ...");
+	poptSetOtherOptionHelp(pc, "[OPTION...] COMMAND [ARGUMENT...]\n"
+	    "Manages the keystore (keys, DNS records, who may sign as whom); "
+	    "exit codes: dkimpipe-keys(1).");
 	while ((c = poptGetNextOpt(pc)) >= 0)
 		if (c == OPT_VERSION) {
 			printf("%s %s\n", PROG, PACKAGE_VERSION);
@@ -919,6 +987,22 @@ main(int argc, const char **argv)
 		    POPT_BADOPTION_NOALIAS), poptStrerror(c));
 	if ((args = poptGetArgs(pc)) == NULL || (cmd = args[0]) == NULL)
 		log_fatal(EX_USAGE, "no command: try --help");
+	/* the command before the keystore: a typo is not a broken keystore */
+	for (i = 0; commands[i] != NULL && strcmp(cmd, commands[i]) != 0; i++)
+		;
+	if (commands[i] == NULL)
+		log_fatal(EX_USAGE, "unknown command %.*s%s: try --help",
+		    SHOWN(cmd));
+	o.timeout_ms = DP_DEFAULT_BUDGET_MS;
+	if (o.timeout != NULL && (o.timeout_ms = filter_duration_ms(o.timeout,
+	    DP_MAX_TIMEOUT_MS)) < 0)
+		log_fatal(EX_USAGE, "--timeout: want a time like 5s or 800ms "
+		    "(a bare number is seconds), at most 600s");
+	/* -t was --ttl before it meant --timeout, as in dkimpipe-verify:
+	 * an old "dns -t 300" must not quietly publish the default TTL */
+	if (o.timeout != NULL && strcmp(cmd, "check") != 0)
+		log_fatal(EX_USAGE, "%s: -t, --timeout is for check only (the "
+		    "record TTL is --ttl)", cmd);
 	if (o.ttl < 0)
 		log_fatal(EX_USAGE, "--ttl: must not be negative");
 	lower(o.domain);
@@ -964,8 +1048,6 @@ main(int argc, const char **argv)
 		cmd_check(ks, &o);
 	else if (strcmp(cmd, "authz") == 0)
 		cmd_authz(ks, args + 1);
-	else
-		log_fatal(EX_USAGE, "unknown command %s: try --help", cmd);
 	keystore_free(ks);
 	privkey_free(ipk);
 	poptFreeContext(pc);

@@ -32,7 +32,9 @@ struct keystore {
 	int		 has_authz;
 };
 
-static const char *const state_names[] = { "active", "retired", "revoked" };
+static const char *const state_names[] = { "active", "retired", "revoked",
+	"pending" };
+#define NSTATES	(sizeof(state_names) / sizeof(state_names[0]))
 
 const char *
 ks_state_name(enum ks_state s)
@@ -334,10 +336,10 @@ selectors_line(struct keystore *ks, char **w, size_t n, char *why,
 		snprintf(why, whylen, "unknown algorithm \"%.40s\"", w[2]);
 		return DP_E_KEYSTORE;
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < NSTATES; i++)
 		if (strcmp(w[3], state_names[i]) == 0)
 			break;
-	if (i == 3) {
+	if (i == NSTATES) {
 		snprintf(why, whylen, "unknown state \"%.40s\"", w[3]);
 		return DP_E_KEYSTORE;
 	}

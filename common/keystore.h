@@ -6,7 +6,10 @@
 
 #include "crypto.h"
 
-enum ks_state { KS_ACTIVE, KS_RETIRED, KS_REVOKED };
+/* pending: made while the domain (or user) had active keys; published,
+ * not signing until dkimpipe-keys activate (its DNS record may not be
+ * out yet). New states go last: the numbers index the names. */
+enum ks_state { KS_ACTIVE, KS_RETIRED, KS_REVOKED, KS_PENDING };
 
 /* One line of DIR/selectors. */
 struct ks_entry {
