@@ -1365,11 +1365,10 @@ setup(struct ctx *c, struct dns *dns, const struct spf_query *q,
 	/* 4.3: no local-part is "postmaster" */
 	if (c->local[0] == '\0') {
 		snprintf(c->local, sizeof(c->local), "postmaster");
-		if (strlen(c->odomain) + sizeof("postmaster@") >
-		    sizeof(c->sender))
+		/* "@domain" gets 10 bytes longer: it may no longer fit */
+		if ((size_t)snprintf(c->sender, sizeof(c->sender),
+		    "postmaster@%s", c->odomain) >= sizeof(c->sender))
 			return DP_E_LIMIT;
-		snprintf(c->sender, sizeof(c->sender), "postmaster@%s",
-		    c->odomain);
 	}
 	c->receiver = q->receiver != NULL && q->receiver[0] != '\0' ?
 	    q->receiver : "unknown";
