@@ -295,7 +295,12 @@ cmd_check(struct keystore *ks, const struct opts *o)
 		printf("%s._domainkey.%s\t%s\t", ent[i]->selector,
 		    ent[i]->domain, ks_state_name(ent[i]->state));
 		buf_reset(v);
-		if (res[i].status == DNS_TEMP || res[i].status == DNS_REFUSED) {
+		if (res[i].sec == DNSSEC_BOGUS) {
+			/* what came failed validation: never compared */
+			printf("DNSSEC bogus: %s\n", res[i].why);
+			temp = 1;
+		} else if (res[i].status == DNS_TEMP ||
+		    res[i].status == DNS_REFUSED) {
 			printf("DNS error: %s\n", res[i].why);
 			temp = 1;
 		} else if (res[i].status != DNS_OK) {

@@ -1,6 +1,9 @@
 /* dns.c - libunbound's async API with one hard deadline (ub_cancel). */
 #include "config.h"
 
+#include <sys/types.h>
+
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -18,10 +21,22 @@
 
 #define DEFAULT_ROOT_KEY	"/usr/share/dns/root.key"
 
+/* What libunbound's log said about one open lookup. */
+#define HEARD_ASKED	1	/* "resolving NAME TYPE IN" */
+#define HEARD_REPLY	2	/* "response for NAME TYPE IN", "reply from" */
+
 struct dns {
 	struct ub_ctx	*ctx;
 	FILE		*quiet;		/* libunbound's own log goes here */
+	int		 logfd;		/* quiet, when it is a file we read */
+	off_t		 logoff;	/* read up to here */
+	char		 line[512];	/* a log line read in part */
+	size_t		 linelen;	/* > sizeof(line): too long, skipped */
+	char		 resp[DP_MAX_DOMAIN + 16];	/* last "response
+					 * for", until its "reply from" */
 	struct dns_txt	*q[DP_MAX_DNS_PENDING];	/* open lookups */
+	char		 qname[DP_MAX_DNS_PENDING][DP_MAX_DOMAIN + 2];
+	unsigned char	 heard[DP_MAX_DNS_PENDING];	/* HEARD_* */
 	size_t		 nq;
 	size_t		 total;		/* lookups submitted, ever */
 	long		 budget_ms;
@@ -79,7 +94,7 @@ config_quietly(struct ub_ctx *ctx, const char *file, char *first, size_t n)
 int
 dns_new(const struct dns_opts *o, struct dns **out, char *why, size_t whylen)
 {
-	char first[256] = "";
+	char first[256] = "", *v = NULL;
 	struct dns *d;
 	const char *ta;
 	int r;
@@ -106,8 +121,18 @@ dns_new(const struct dns_opts *o, struct dns **out, char *why, size_t whylen)
 		return DP_E_DNS;
 	}
 	/* libunbound logs to stderr, which Exim would put into the mail;
-	 * what matters reaches our own log as one line */
-	if ((d->quiet = fopen("/dev/null", "we")) != NULL)
+	 * what matters reaches our own log as one line. The log goes to
+	 * an unlinked file that tells us whether a server replied at all
+	 * to a lookup that failed (see fail_why()); /dev/null if there
+	 * is none to be had. */
+	d->logfd = -1;
+	if ((d->quiet = tmpfile()) != NULL) {
+		/* libunbound does not flush a line (but on Windows) */
+		(void)setvbuf(d->quiet, NULL, _IOLBF, 0);
+		d->logfd = fileno(d->quiet);
+	} else
+		d->quiet = fopen("/dev/null", "we");
+	if (d->quiet != NULL)
 		(void)ub_ctx_debugout(d->ctx, d->quiet);
 	/* a thread, not a forked process: nothing outlives us on the pipe */
 	if ((r = ub_ctx_async(d->ctx, 1)) != 0)
@@ -122,6 +147,13 @@ dns_new(const struct dns_opts *o, struct dns **out, char *why, size_t whylen)
 	}
 	if (ta != NULL && (r = ub_ctx_add_ta_file(d->ctx, ta)) != 0)
 		goto fail;
+	/* verbosity 2 logs each query and each reply from a server, a few
+	 * lines a lookup: what heard() reads (a configuration's own higher
+	 * verbosity stays) */
+	if (d->logfd != -1 && (ub_ctx_get_option(d->ctx, "verbosity",
+	    &v) != 0 || v == NULL || atoi(v) < 2))
+		(void)ub_ctx_debuglevel(d->ctx, 2);
+	free(v);
 	*out = d;
 	return 0;
 fail:
@@ -252,6 +284,162 @@ take_records(struct dns_txt *t, const struct ub_result *res)
 	}
 }
 
+/* A byte libunbound's dname_str() prints as itself; it prints others '?'. */
+static int
+name_char(int c)
+{
+	return isalnum(c) || c == '-' || c == '_' || c == '*';
+}
+
+/* Whether the n bytes at p, a name as libunbound logs it, are qname. */
+static int
+same_name(const char *p, size_t n, const char *qname)
+{
+	size_t i;
+
+	if (n != strlen(qname))
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (qname[i] == '.' ? p[i] != '.' : name_char((unsigned char)
+		    qname[i]) ? tolower((unsigned char)p[i]) !=
+		    tolower((unsigned char)qname[i]) : p[i] != '?')
+			return 0;
+	}
+	return 1;
+}
+
+static const char *
+type_text(int type)
+{
+	return type == DNS_T_A ? "A" : type == DNS_T_AAAA ? "AAAA" :
+	    type == DNS_T_MX ? "MX" : type == DNS_T_PTR ? "PTR" :
+	    type == DNS_T_TXT ? "TXT" : NULL;
+}
+
+/* "NAME TYPE IN" from the log: mark the open lookups of it with bit. */
+static void
+note(struct dns *d, const char *s, unsigned char bit)
+{
+	const char *sp, *ty;
+	size_t i, n = strlen(s), tl;
+
+	if (n < 4 || strcmp(s + n - 3, " IN") != 0)
+		return;
+	n -= 3;
+	for (sp = s + n; sp > s && sp[-1] != ' '; sp--)
+		;
+	if (sp == s)
+		return;
+	tl = (size_t)(s + n - sp);
+	n = (size_t)(sp - 1 - s);
+	for (i = 0; i < d->nq; i++)
+		if ((ty = type_text(d->q[i]->type)) != NULL &&
+		    strlen(ty) == tl && memcmp(ty, sp, tl) == 0 &&
+		    same_name(s, n, d->qname[i]))
+			d->heard[i] |= bit;
+}
+
+/*
+ * One line of libunbound's log at verbosity 2. Its iterator logs
+ * "resolving NAME TYPE IN" when a lookup starts, and for each packet a
+ * server sends back "response for NAME TYPE IN" then "reply from <ZONE>
+ * ADDRESS", SERVFAIL or not; nothing when no server replies (a timeout,
+ * ICMP unreachable, or no route at all: sendto() fails).
+ */
+static void
+log_line(struct dns *d, const char *l)
+{
+	const char *m;
+
+	if ((m = strstr(l, "] info: ")) == NULL)
+		return;
+	m += sizeof("] info: ") - 1;
+	if (strncmp(m, "resolving ", 10) == 0)
+		note(d, m + 10, HEARD_ASKED);
+	else if (strncmp(m, "response for ", 13) == 0) {
+		if (strlen(m + 13) < sizeof(d->resp))
+			memcpy(d->resp, m + 13, strlen(m + 13) + 1);
+		else
+			d->resp[0] = '\0';
+	} else if (strncmp(m, "reply from ", 11) == 0 && d->resp[0] != '\0') {
+		note(d, d->resp, HEARD_REPLY);
+		d->resp[0] = '\0';
+	}
+}
+
+/*
+ * Read what libunbound logged since the last call. Its thread writes
+ * line by line (the stream is line-buffered); a line read in part
+ * waits in d->line.
+ */
+static void
+log_scan(struct dns *d)
+{
+	char chunk[4096];
+	ssize_t n, i;
+
+	if (d->logfd == -1)
+		return;
+	while ((n = pread(d->logfd, chunk, sizeof(chunk), d->logoff)) > 0) {
+		d->logoff += n;
+		for (i = 0; i < n; i++) {
+			if (chunk[i] == '\n') {
+				if (d->linelen < sizeof(d->line)) {
+					d->line[d->linelen] = '\0';
+					log_line(d, d->line);
+				}
+				d->linelen = 0;
+			} else if (d->linelen < sizeof(d->line) - 1)
+				d->line[d->linelen++] = chunk[i];
+			else
+				d->linelen = sizeof(d->line);	/* skipped */
+		}
+	}
+}
+
+/*
+ * Why a lookup that libunbound answered with rcode failed. SERVFAIL is
+ * what it gives for every failure of its own too, so the log tells a
+ * name server's SERVFAIL from no reply at all (a dead network looks like
+ * that, and is no broken zone); without the log it stays "SERVFAIL".
+ */
+static void
+fail_why(struct dns_txt *t, int rcode)
+{
+	struct dns *d = t->dns;
+	size_t i;
+	int h = 0;
+
+	switch (rcode) {
+	case 1:
+		snprintf(t->why, sizeof(t->why),
+		    "FORMERR from the name server");
+		return;
+	case 2:
+		break;
+	case 4:
+		snprintf(t->why, sizeof(t->why), "NOTIMP from the name server");
+		return;
+	case 5:
+		snprintf(t->why, sizeof(t->why), "REFUSED");
+		return;
+	default:
+		snprintf(t->why, sizeof(t->why), "DNS rcode %d", rcode);
+		return;
+	}
+	log_scan(d);
+	for (i = 0; i < d->nq; i++)
+		if (d->q[i] == t)
+			h = d->heard[i];
+	if (h & HEARD_REPLY)
+		snprintf(t->why, sizeof(t->why),
+		    "SERVFAIL from the name server");
+	else if (h & HEARD_ASKED)
+		snprintf(t->why, sizeof(t->why), "no name server answered");
+	else
+		snprintf(t->why, sizeof(t->why), "SERVFAIL");
+}
+
 static void
 answer(void *arg, int err, struct ub_result *res)
 {
@@ -292,8 +480,9 @@ answer(void *arg, int err, struct ub_result *res)
 		t->status = DNS_OK;
 		take_records(t, res);
 	}
-	if (t->status == DNS_TEMP && t->why[0] == '\0')
-		snprintf(t->why, sizeof(t->why), "SERVFAIL");
+	if ((t->status == DNS_TEMP || t->status == DNS_REFUSED) &&
+	    t->why[0] == '\0')
+		fail_why(t, res->rcode);
 	ub_resolve_free(res);
 }
 
@@ -330,6 +519,16 @@ submit(struct dns *d, const char *name, int type, size_t limit,
 		snprintf(t->why, sizeof(t->why), "DNS timeout");
 		return 0;
 	}
+	/* what the log says of earlier lookups is read before this one is
+	 * open, so that it is not taken for news of this one */
+	log_scan(d);
+	d->heard[d->nq] = 0;
+	if (strchr(name, '\\') != NULL || strlen(name) > DP_MAX_DOMAIN)
+		d->qname[d->nq][0] = '\0';	/* logged otherwise */
+	else
+		snprintf(d->qname[d->nq], sizeof(d->qname[d->nq]), "%s%s",
+		    name, name[0] != '\0' && name[strlen(name) - 1] == '.' ?
+		    "" : ".");
 	if ((r = ub_resolve_async(d->ctx, name, type, 1, t, answer,
 	    &t->id)) != 0) {
 		t->done = 1;

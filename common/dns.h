@@ -16,8 +16,7 @@ enum dns_status {
 	DNS_OK,		/* records in rec[] */
 	DNS_NXDOMAIN,	/* the name does not exist */
 	DNS_NODATA,	/* the name exists, no record of the type */
-	DNS_TEMP,	/* SERVFAIL, timeout, cancelled at the deadline,
-			 * DNSSEC bogus (sec says so) */
+	DNS_TEMP,	/* no answer to use: why says which (below) */
 	DNS_REFUSED,	/* the resolver refused (names outside its zones) */
 };
 
@@ -43,7 +42,19 @@ enum dns_type {
 struct dns_txt {
 	enum dns_status	 status;
 	enum dnssec	 sec;
-	char		 why[160];	/* bogus or error detail */
+	/*
+	 * Why there is no answer (DNS_TEMP, DNS_REFUSED), in words for a
+	 * postmaster: "DNS timeout" (the budget ran out first), "no name
+	 * server answered" (libunbound gave up and no server had replied
+	 * to the lookup: a dead network, a resolver that is not running),
+	 * "SERVFAIL from the name server" (one replied SERVFAIL, or with
+	 * nothing usable), "SERVFAIL" (which of the two is not known),
+	 * "REFUSED", libunbound's reason for a bogus answer (sec is then
+	 * DNSSEC_BOGUS), "too many DNS lookups". Only an answer (DNS_OK,
+	 * DNS_NXDOMAIN, DNS_NODATA, or bogus) has a DNSSEC status: sec
+	 * of any other means nothing.
+	 */
+	char		 why[160];
 	int		 type;		/* enum dns_type */
 	size_t		 nrec;
 	size_t		 nans;		/* records in the answer, kept or not */

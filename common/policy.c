@@ -251,6 +251,18 @@ policy_end(struct policy_ctx *c, const struct sig_result *const *res,
 	return 0;
 }
 
+/*
+ * Whether the SPF verdict rests on DNS answers, so that their DNSSEC
+ * status means something: a temperror that is not DNSSEC bogus came from
+ * a lookup that got no answer (no name server, a timeout, SERVFAIL).
+ */
+static int
+spf_answered(const struct policy_ctx *c)
+{
+	return c->spf_looked && (c->spf.verdict != SPF_TEMPERROR ||
+	    c->spf.sec == DNSSEC_BOGUS);
+}
+
 int
 policy_authres(struct buf *b, const struct policy_ctx *c)
 {
@@ -262,7 +274,7 @@ policy_authres(struct buf *b, const struct policy_ctx *c)
 		if ((r = buf_printf(b, ";\r\n\tspf=%s (",
 		    spf_verdict_name(c->spf.verdict))) != 0 ||
 		    (r = authres_comment(b, c->spf.reason)) != 0 ||
-		    (c->spf_looked && (r = buf_printf(b, "%sDNSSEC %s",
+		    (spf_answered(c) && (r = buf_printf(b, "%sDNSSEC %s",
 		    c->spf.reason[0] != '\0' ? ", " : "",
 		    dnssec_name(c->spf.sec))) != 0) ||
 		    (r = buf_addc(b, ')')) != 0)

@@ -829,7 +829,9 @@ wait_all(struct ctx *c)
 static int
 usable(struct ctx *c, const char *name, struct dns_txt *a, int fold)
 {
-	if (fold)
+	/* a lookup that got no answer has no DNSSEC status to fold */
+	if (fold && (a->sec == DNSSEC_BOGUS || a->status == DNS_OK ||
+	    a->status == DNS_NXDOMAIN || a->status == DNS_NODATA))
 		note_sec(c, a->sec);
 	if (a->sec == DNSSEC_BOGUS) {
 		why(c, "DNSSEC bogus %s %s", type_name(a->type), name);
@@ -1410,6 +1412,9 @@ spf_check(struct dns *dns, const struct spf_query *q, enum spf_who who,
 	 * leaves a verdict that rests on no bogus data: not secure, but
 	 * bogus goes with the temperror of a bogus answer that mattered */
 	if (out->sec == DNSSEC_BOGUS && out->verdict != SPF_TEMPERROR)
+		out->sec = DNSSEC_INSECURE;
+	/* any other temperror rests on a lookup that got no answer */
+	if (out->verdict == SPF_TEMPERROR && out->sec != DNSSEC_BOGUS)
 		out->sec = DNSSEC_INSECURE;
 	snprintf(out->reason, sizeof(out->reason), "%s", c->reason);
 	out->dns_terms = c->terms;

@@ -113,6 +113,18 @@ like "$err" 'reason=.*too long' "saying it is too long"
 # ample for loopback. A process cannot end before its budget if it waits
 # for an answer that never comes: the lower bound holds as it is; the
 # upper one allows for a slow machine, and scales.
+# down.test's server is not listening: with libunbound told to give up
+# on a silent server at once, no answer comes within the budget, and the
+# reason says so (not SERVFAIL, which would blame the zone)
+sed 's/^server:$/server:\n\tinfra-cache-max-rtt: 300\n\tunknown-server-time-limit: 100/' \
+    "$UNBOUND_CONF" >"$tmp/fast.conf"
+run "$eval_prog" --resolver-conf "$tmp/fast.conf" --ip 192.0.2.1 \
+    --helo mx.example.org --sender a@down.test --budget "$(t_scale_ms 5000)"
+is "$out" temperror "a zone whose server is not listening: temperror"
+like "$err" 'reason=TXT down.test: no name server answered$' \
+    "the reason: no name server answered"
+like "$err" '^dnssec=insecure ' "and it is not secure"
+
 budget=$(t_scale_ms 2000)
 spf 192.0.2.1 a@slow.good.test --budget "$budget"
 is "$out" temperror "include of a zone that never answers: temperror"

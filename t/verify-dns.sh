@@ -229,4 +229,92 @@ like "$out" 'unpublished._domainkey.good.test.*not published' "and names it"
 run "$keys" --keystore "$ks" --resolver-conf "$UNBOUND_CONF" --timeout "$(t_timeout 1)" \
     check --domain timeout.test
 is "$status" 75 "keys check: DNS not answering: EX_TEMPFAIL"
+
+# DNS that gives no answer: each failure says what happened (no broken
+# zone is blamed for a dead network), and no DNSSEC status is given for
+# an answer that never came. Each resolver configuration sends every
+# name to one server on 127.0.0.1 and nowhere else.
+fwd_conf()
+{
+	# test. is a local zone of libunbound's own unless made transparent
+	printf 'server:\n\tdo-not-query-localhost: no\n\tdo-ip6: no\n'
+	printf '\tlocal-zone: "test." transparent\n'
+	# libunbound gives up on a silent server after 17 s by default,
+	# long past any budget: these make it give up at once
+	[ "$2" = fast ] && printf '\tinfra-cache-max-rtt: 300\n\tunknown-server-time-limit: 100\n'
+	printf 'forward-zone:\n\tname: "."\n\tforward-addr: 127.0.0.1@%s\n' "$1"
+}
+# dns_fails CONF TEXT WHAT: verify (DKIM and SPF) and keys check say TEXT
+dns_fails()
+{
+	run $verify --resolver-conf "$1" --authserv-id mx.test \
+	    --timeout "$(t_timeout 5s)" --spf --client-ip 192.0.2.1 \
+	    --mail-from a@good.test <"$tmp/good.eml"
+	like "$out" "dkim=temperror \\(key lookup: $2\\)" "$3: dkim=temperror says \"$2\""
+	like "$out" "spf=temperror \\(TXT good.test: $2\\)" "$3: spf=temperror says so too"
+	unlike "$(sed -n '1,/^[^ \t]/p' "$out_file" | sed '$d')" 'DNSSEC' \
+	    "$3: no DNSSEC status for an answer that never came"
+	run "$keys" --keystore "$ks" --resolver-conf "$1" --timeout "$(t_timeout 5)" \
+	    check --domain good.test
+	like "$out" "$(printf '\tDNS error: %s$' "$2")" "$3: keys check says \"DNS error: $2\""
+	is "$status" 75 "$3: keys check exits 75"
+}
+fwd_conf "$CLOSED_PORT" fast >"$tmp/closed.conf"
+dns_fails "$tmp/closed.conf" "no name server answered" "no resolver listening"
+# a server that drops every query: the budget runs out first
+fwd_conf "$BLACKHOLE_PORT" >"$tmp/blackhole.conf"
+run $verify --resolver-conf "$tmp/blackhole.conf" --authserv-id mx.test \
+    --timeout "$(t_timeout 1s)" --spf --client-ip 192.0.2.1 \
+    --mail-from a@good.test <"$tmp/good.eml"
+like "$out" 'dkim=temperror \(key lookup: DNS timeout\)' "a server that drops queries: DNS timeout"
+like "$out" 'spf=temperror \(TXT good.test: DNS timeout\)' "spf too, with no DNSSEC status"
+# a server that answers SERVFAIL to every query
+perl -e '
+use strict; use warnings; use Socket;
+my ($portfile, $owner) = @ARGV;
+socket(my $u, PF_INET, SOCK_DGRAM, 0) or die "socket: $!\n";
+bind($u, pack_sockaddr_in(0, inet_aton("127.0.0.1"))) or die "bind: $!\n";
+my ($port) = unpack_sockaddr_in(getsockname($u));
+open(my $f, ">", "$portfile.tmp") or die "$portfile.tmp: $!\n";
+print $f "$port\n";
+close($f) or die "$portfile.tmp: $!\n";
+rename("$portfile.tmp", $portfile) or die "$portfile: $!\n";
+my $until = time + 900;
+while (time < $until && kill(0, $owner)) {
+	my $rin = "";
+	vec($rin, fileno($u), 1) = 1;
+	next unless select(my $rout = $rin, undef, undef, 1) > 0;
+	my $from = recv($u, my $q, 4096, 0) or next;
+	next if length($q) < 13;
+	my ($id, $fl, $qd) = unpack("nnn", $q);
+	my $z = index($q, "\0", 12);	# the end of the question name
+	next if $qd != 1 || $z < 0 || length($q) < $z + 5;
+	send($u, pack("nnnnnn", $id, 0x8082 | ($fl & 0x7900), 1, 0, 0, 0) .
+	    substr($q, 12, $z + 5 - 12), 0, $from);
+}' "$tmp/servfail.port" $$ &
+at_exit "kill $! 2>/dev/null"
+i=0
+while [ ! -s "$tmp/servfail.port" ] && [ $i -lt 50 ]; do
+	t_sleep 0.1
+	i=$((i + 1))
+done
+[ -s "$tmp/servfail.port" ] || bail_out "the SERVFAIL server did not start"
+fwd_conf "$(cat "$tmp/servfail.port")" >"$tmp/servfail.conf"
+dns_fails "$tmp/servfail.conf" "SERVFAIL from the name server" "a server that answers SERVFAIL"
+# no network at all (a namespace of our own, its loopback down): every
+# send fails at once
+if unshare -rn true 2>/dev/null; then
+	fwd_conf 53 >"$tmp/nonet.conf"
+	run unshare -rn $verify --resolver-conf "$tmp/nonet.conf" \
+	    --authserv-id mx.test --timeout "$(t_timeout 5s)" <"$tmp/good.eml"
+	like "$out" 'dkim=temperror \(key lookup: no name server answered\)' \
+	    "no network: no name server answered"
+else
+	skip "unshare -rn is not allowed here (no network of our own)" 1
+fi
+# a bogus answer: validation failure, named as such
+run "$keys" --keystore "$tmp/ks2" --resolver-conf "$UNBOUND_CONF" --timeout "$(t_timeout 5)" \
+    check --domain good.test
+like "$out" "$(printf 'badsig._domainkey.good.test\tactive\tDNSSEC bogus: validation failure')" \
+    "keys check: a bogus record is DNSSEC bogus, not a DNS error"
 done_testing
