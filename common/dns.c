@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +131,7 @@ dns_new(const struct dns_opts *o, struct dns **out, char *why, size_t whylen)
 		/* libunbound does not flush a line (but on Windows) */
 		(void)setvbuf(d->quiet, NULL, _IOLBF, 0);
 		d->logfd = fileno(d->quiet);
+		(void)fcntl(d->logfd, F_SETFD, FD_CLOEXEC);
 	} else
 		d->quiet = fopen("/dev/null", "we");
 	if (d->quiet != NULL)
