@@ -61,6 +61,7 @@ fetch_mtas()
 {
 	sh t/mta-postfix-get.sh >/dev/null || :
 	sh t/mta-exim-get.sh >/dev/null || :
+	sh t/mta-exim-get.sh --heavy >/dev/null || :
 }
 
 # The install paths the README and the man pages name (/usr/bin,
