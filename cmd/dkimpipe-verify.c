@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <popt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,7 +35,8 @@ struct cli {
 	char	*dnssec, *timeout, *reject, *require_domain, *log;
 	char	*bad_input, *now, *spool_dir, *config, *reject_code;
 	char	*client_ip, *helo, *mail_from, *trusted_fwd, *trusted_sealers;
-	int	 max_sigs, skew, allow_partial, tempfail, no_arc;
+	char	*message_file;
+	int	 max_sigs, skew, allow_partial, tempfail, no_arc, results_only;
 	int	 spf, dmarc, dmarc_psl, dmarc_reject;
 };
 
@@ -108,6 +110,8 @@ opts_check(void *arg, int final, char *why, size_t whylen)
 		return "--bad-input: want pass or refuse";
 	if (o->now != NULL && filter_timestamp(o->now) < 0)
 		return "--now: want seconds";
+	if (o->message_file != NULL && *o->message_file == '\0')
+		return "--message-file: want a file name";
 	return NULL;
 }
 
@@ -179,6 +183,11 @@ opts_parse(int argc, const char **argv, struct cli *o, struct verify_opts *vo,
 		    "the current time, seconds since the epoch (tests)", "T" },
 		{ "spool-dir", 0, POPT_ARG_STRING, &o->spool_dir, 0,
 		    "directory for large message bodies", "DIR" },
+		{ "message-file", 0, POPT_ARG_STRING, &o->message_file, 0,
+		    "read the message from FILE, not stdin", "FILE" },
+		{ "results-only", 0, POPT_ARG_NONE, &o->results_only, 0,
+		    "write only the Authentication-Results field, or the "
+		    "reason of a refusal", NULL },
 		{ "config", 0, POPT_ARG_STRING, &o->config, 0,
 		    "configuration file", "FILE" },
 		{ "version", 'V', POPT_ARG_NONE, NULL, OPT_VERSION,
@@ -261,6 +270,39 @@ rejection(const struct cli *o, const struct verify_ctx *vc, char *why,
 	return NULL;
 }
 
+/*
+ * Refuse with reason why: with --results-only the reason is also the one
+ * line on stdout, for an MTA to answer the client with (Exim's ${run}
+ * reads stdout only).
+ */
+static void __attribute__((noreturn))
+refuse(const struct cli *o, const char *why)
+{
+	if (o->results_only && (printf("rejected: %s\n", why) < 0 ||
+	    fflush(stdout) == EOF))
+		log_fatal(EX_TEMPFAIL, "writing: the reason of a refusal");
+	log_fatal(reject_code(o), "rejected: %s", why);
+}
+
+/* --results-only: the field alone, LF line ends (Exim's add_header). */
+static void __attribute__((noreturn))
+results_deliver(struct message *m, struct buf *ar)
+{
+	const char *p = buf_data(ar);
+	size_t i, n = buf_len(ar);
+	int r;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != '\r' && putchar((unsigned char)p[i]) == EOF)
+			break;
+	if (i < n || fflush(stdout) == EOF || ferror(stdout) ||
+	    (r = stdout_close()) != 0)
+		log_fatal(EX_TEMPFAIL, "writing: %s", strerror(errno));
+	buf_free(ar);
+	message_free(m);
+	exit(EX_OK);
+}
+
 int
 main(int argc, const char **argv)
 {
@@ -281,25 +323,32 @@ main(int argc, const char **argv)
 	const char *rej;
 	size_t i, n;
 	long budget;
-	int r, temp;
+	int r, temp, fd = STDIN_FILENO;
 
 	memset(&o, 0, sizeof(o));
 	memset(&po, 0, sizeof(po));
 	stdio_sanitize();
 	log_init(PROG, LOG_FILTER);
 	opts_parse(argc, argv, &o, &vo, &dopts, &budget);
-	if ((r = message_read_header(STDIN_FILENO, o.spool_dir, &m)) != 0)
+	/* a file the MTA wrote for us: not there is its fault, try again */
+	if (o.message_file != NULL &&
+	    (fd = open(o.message_file, O_RDONLY | O_CLOEXEC)) == -1)
+		log_fatal(EX_TEMPFAIL, "%s: %s", o.message_file,
+		    strerror(errno));
+	if ((r = message_read_header(fd, o.spool_dir, &m)) != 0)
 		log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
 	if (message_bad(m) != NULL) {
 		/* asked to refuse what fails: what cannot be judged fails */
 		if (o.dmarc_reject || o.require_domain != NULL ||
-		    (o.reject != NULL && strcmp(o.reject, "no-pass") == 0))
-			log_fatal(reject_code(&o), "rejected: the message "
-			    "could not be parsed: %s", message_bad(m));
+		    (o.reject != NULL && strcmp(o.reject, "no-pass") == 0)) {
+			snprintf(why, sizeof(why), "the message could not "
+			    "be parsed: %s", message_bad(m));
+			refuse(&o, why);
+		}
 		if (o.bad_input != NULL && strcmp(o.bad_input, "refuse") == 0)
 			log_fatal(EX_DATAERR, "not verified: %s",
 			    message_bad(m));
-		if ((r = message_read_body(m, STDIN_FILENO, NULL, NULL)) != 0)
+		if ((r = message_read_body(m, fd, NULL, NULL)) != 0)
 			log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
 		log_warn("not verified: %s", message_bad(m));
 		/* say so downstream: a policy check must not see nothing */
@@ -318,6 +367,8 @@ main(int argc, const char **argv)
 		    (r = message_add_header(m, buf_data(ar), buf_len(ar))) != 0)
 			log_fatal(EX_TEMPFAIL, "writing results: %s",
 			    dp_strerror(r));
+		if (o.results_only)
+			results_deliver(m, ar);
 		buf_free(ar);
 		filter_deliver(m);
 	}
@@ -350,7 +401,7 @@ main(int argc, const char **argv)
 		log_fatal(EX_TEMPFAIL, "verifying: %s", dp_strerror(r));
 	sk.vc = vc;
 	sk.ac = ac;
-	if ((r = message_read_body(m, STDIN_FILENO, ac != NULL ? both_body :
+	if ((r = message_read_body(m, fd, ac != NULL ? both_body :
 	    verify_body, ac != NULL ? (void *)&sk : (void *)vc)) != 0)
 		log_fatal(EX_TEMPFAIL, "reading: %s", dp_strerror(r));
 	if ((r = verify_end(vc, m)) != 0 ||
@@ -375,7 +426,7 @@ main(int argc, const char **argv)
 	if ((rej = rejection(&o, vc, why, sizeof(why))) != NULL ||
 	    (o.dmarc_reject && (rej = policy_reject(pc, why,
 	    sizeof(why))) != NULL))
-		log_fatal(reject_code(&o), "rejected: %s", rej);
+		refuse(&o, rej);
 	/* RFC 8601 5: fields claiming to be ours came from outside */
 	for (i = 0; i < message_nfields(m); i++)
 		if (authres_is_ours(message_field(m, i), o.authserv_id))
@@ -389,11 +440,13 @@ main(int argc, const char **argv)
 	    (r = authres_end(ar)) != 0 ||
 	    (r = message_add_header(m, buf_data(ar), buf_len(ar))) != 0)
 		log_fatal(EX_TEMPFAIL, "writing results: %s", dp_strerror(r));
-	buf_free(ar);
 	policy_free(pc);
 	arc_free(ac);
 	verify_free(vc);
 	dns_free(dns);
+	if (o.results_only)
+		results_deliver(m, ar);
+	buf_free(ar);
 	filter_deliver(m);
 	return EX_OK;
 }

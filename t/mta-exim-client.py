@@ -6,8 +6,10 @@
     mta-exim-client.py wait PORT [SECONDS]
         wait until a server on 127.0.0.1:PORT greets with 220 (default 10 s)
     mta-exim-client.py send --port P [--user U --password PW]
-                            --sender ADDR --rcpt ADDR FILE...
-        one SMTP session (AUTH PLAIN without TLS when --user is given), one
+                            [--helo NAME] --sender ADDR --rcpt ADDR FILE...
+        one SMTP session (EHLO NAME, default client.test; --timeout
+        SECONDS for each answer, default 30; AUTH PLAIN
+        without TLS when --user is given), one
         transaction per FILE; one line per FILE on stdout, tab-separated:
             FILE  STAGE  CODE  TEXT
         STAGE is the command whose answer ended the transaction: mail or
@@ -67,8 +69,8 @@ def crlf(msg):
 
 
 def connect(args):
-    s = smtplib.SMTP(HOST, args.port, local_hostname="client.test",
-                     timeout=30)
+    s = smtplib.SMTP(HOST, args.port, local_hostname=args.helo,
+                     timeout=args.timeout)
     s.ehlo()
     if args.user is not None:
         s.login(args.user, args.password)
@@ -157,6 +159,8 @@ def main():
     for name in ("send", "bench"):
         c = sub.add_parser(name)
         c.add_argument("--port", type=int, required=True)
+        c.add_argument("--helo", default="client.test")
+        c.add_argument("--timeout", type=float, default=30)
         c.add_argument("--user")
         c.add_argument("--password", default="")
         c.add_argument("--sender", required=True)
