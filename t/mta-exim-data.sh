@@ -15,7 +15,9 @@
 # is neither queued nor delivered; SPF fail for a domain that asks for no
 # refusal is accepted with spf=fail; the null path is checked by its HELO
 # name; a From: domain whose name servers do not answer gets 451, and the
-# good message right after it is accepted; no bounce is made.
+# good message right after it is accepted; when no name server answers,
+# a good message gets 451 and its retry is accepted once DNS answers
+# again; no bounce is made.
 #
 # Exim: Debian's exim4-daemon-heavy (content scanning, which the ACL
 # needs), found or fetched by t/mta-exim-get.sh --heavy. As in
@@ -129,11 +131,26 @@ maildir=$tmp/mx/maildir
 {
 	echo "[dkimpipe-verify]"
 	echo "authserv-id mx.test"
-	echo "resolver-conf $UNBOUND_CONF"
-	echo "timeout $(t_timeout 10s)"
+	echo "resolver-conf $tmp/unbound.conf"
+	echo "timeout $(t_timeout 5s)"
 	echo "log stderr"
 } >"$tmp/dkimpipe.conf"
 chmod 0644 "$tmp/dkimpipe.conf"
+# The resolver configuration it reads: the test server's, or one that
+# sends every query to the port where nothing listens (a DNS outage).
+sed "s/\(stub-addr: 127\.0\.0\.1@\)[0-9]*/\1$CLOSED_PORT/" "$UNBOUND_CONF" \
+    >"$tmp/unbound-dead.conf"
+# resolver live|dead: swap the file dkimpipe-verify reads, in one rename
+resolver()
+{
+	case $1 in
+	live)	cp "$UNBOUND_CONF" "$tmp/unbound.conf.new" ;;
+	dead)	cp "$tmp/unbound-dead.conf" "$tmp/unbound.conf.new" ;;
+	esac
+	chmod 0644 "$tmp/unbound.conf.new"
+	mv "$tmp/unbound.conf.new" "$tmp/unbound.conf"
+}
+resolver live
 keep_env=
 [ -z "$wrap" ] ||
     keep_env=$(echo "$wrap" | tr ' ' '\n' | sed 's/=.*//' | tr '\n' ':' |
@@ -146,7 +163,7 @@ sed -e "s|@DIR@|$tmp/mx|g" -e "s|@EXIM@|$exim|g" -e "s|@PORT@|$port|g" \
     -e "s|@KEEP_ENV@|$keep_env|g" -e "s|@EXIM_USER@|Debian-exim|g" \
     "$t_dir/mta-exim-data.conf" >"$tmp/mx/exim.conf"
 
-plan 20
+plan 25
 diag "$(exim_x -bV 2>&1 | grep '^Exim version') ($exim_src)," \
     "run as root, Exim user Debian-exim = uid $uid${wrap:+ ($wrap)}"
 like "$(exim_x -bV 2>&1 | grep '^Support for')" 'Content_Scanning' \
@@ -286,8 +303,31 @@ is "$sent" "data 250" "a good message right after it is accepted" ||
 wait_delivered 4
 ok $? "and delivered" || diag_file "$tmp/mx/log/mainlog"
 
+# No name server answers at all, then answers again: the same message is
+# deferred, then accepted when the client tries again.
+resolver dead
+sed 's/^Subject: .*/Subject: retried/' "$tmp/good.eml" >"$tmp/retry.eml"
+send client.test alice@good.test "$tmp/retry.eml"
+is "$sent" "data 451" "no name server answers: 451" ||
+    { diag_file "$tmp/sent"; diag_file "$tmp/mx/log/mainlog"; }
+resolver live
+send client.test alice@good.test "$tmp/retry.eml"
+is "$sent" "data 250" "DNS answers again: the retry is accepted" ||
+    { diag_file "$tmp/sent"; diag_file "$tmp/mx/log/mainlog"; }
+wait_delivered 5
+ok $? "and delivered" || diag_file "$tmp/mx/log/mainlog"
+like "$(ar "$(mailfile "retried")")" 'spf=pass .*dmarc=pass' \
+    "with spf=pass and dmarc=pass"
+is "$(grep -c 'temporarily rejected after DATA' "$tmp/mx/log/mainlog")" 2 \
+    "Exim logged the two deferrals"
+
 # ------------------------------------------------- nothing else made --
-t_sleep 0.2
+# (a delivered message leaves the queue a moment after its file appears)
+_n=0
+while [ "$(queued)" != 0 ] && [ "$_n" -lt "$(t_scale_ms 10000)" ]; do
+	sleep 0.05
+	_n=$((_n + 50))
+done
 is "$(queued)" 0 "the queue is empty: the refused and deferred messages were never queued"
 grep -e ' \*\* ' -e '<= <> R=' "$tmp/mx/log/mainlog" >"$tmp/bounces"
 check "no bounce was made" test ! -s "$tmp/bounces" || diag_file "$tmp/bounces"
