@@ -1,0 +1,446 @@
+#!/bin/sh
+# mta-postfix-dmarc - dkimverify-postfix-dmarc (SPF and DMARC, refusing
+# what the From domain asks to reject) under a Postfix of its own on
+# 127.0.0.1, set up as t/mta-postfix.sh sets up its instance (see there
+# for how Postfix runs here), from master.cf-dmarc, the wrapper and
+# dkimpipe_hold_checks of packaging/examples/postfix/, with only paths, a
+# port and the pipe user (nobody) changed.
+#
+# What it shows: a pipe(8) filter runs after the queue, so a refusal is a
+# bounce; the wrapper bounces only to a verified envelope sender.
+#   - a good message (SPF pass, aligned) is delivered with spf=pass and
+#     dmarc=pass;
+#   - a forgery of a p=reject domain whose envelope sender failed SPF is
+#     not bounced: it waits in the hold queue with the X-Dkimpipe-Hold:
+#     field giving our reason, nothing is delivered and no bounce is made
+#     (queue and mail log); postsuper -H releases it;
+#   - with UNVERIFIED=discard it is dropped with a log line instead;
+#   - the same forgery with an envelope sender that passed SPF bounces to
+#     that sender, with dkimpipe-verify's reason in the DSN.
+# DKIMPIPE_TEST_KEEP=1 keeps the directory: conf/, queue/, mail/, maillog.
+. "$(dirname "$0")/lib.sh"
+
+verify=$(t_prog dkimpipe-verify)
+sign=$(t_prog dkimpipe-sign)
+keys=$(t_prog dkimpipe-keys)
+examples=$top_srcdir/packaging/examples/postfix
+[ "$(id -u)" = 0 ] ||
+    skip_all "Postfix's master(8) and pipe(8) must run as root (run as root)"
+t_which nsd >/dev/null || bail_out "nsd is required (apt-get install nsd ldnsutils)"
+py=$(t_find_python3 smtplib) || skip_all "python3 not found (apt-get install python3)"
+client=$t_dir/mta-postfix-smtp.py
+AUTHSERV=mx.example.net		# dkimpipe.conf's, as it is
+
+# Everything the pipe(8) user (nobody) reads or runs is under $tmp.
+umask 022
+mktmpdir tmp
+chmod 0755 "$tmp"
+
+cache=$(sh "$t_dir/mta-postfix-get.sh" 2>"$tmp/get.err") ||
+    skip_all "no Postfix to run: $(tail -n 1 "$tmp/get.err")"
+pf=$tmp/postfix
+cp -a "$cache" "$pf" || bail_out "cannot copy $cache"
+PF_LIB=$pf/usr/lib/postfix
+
+plan 18
+
+# ----------------------------------------------------------- accounts --
+# Postfix's mail_owner and setgid_group, made as Debian's postinst makes
+# them (adduser), or with useradd where adduser is missing. Another test
+# run making them at the same moment is no failure.
+need_group()
+{
+	getent group "$1" >/dev/null && return 0
+	addgroup --system "$1" >/dev/null 2>&1 || groupadd --system "$1" ||
+	    getent group "$1" >/dev/null || bail_out "cannot create the group $1"
+	diag "created the group $1 ($2)"
+}
+need_group postfix "the group of Postfix's mail_owner"
+need_group postdrop "Postfix's setgid_group"
+if ! getent passwd postfix >/dev/null; then
+	adduser --system --home /var/spool/postfix --no-create-home \
+	    --disabled-password --ingroup postfix postfix >/dev/null 2>&1 ||
+	    useradd --system --gid postfix --home-dir /var/spool/postfix \
+		--no-create-home --shell /usr/sbin/nologin postfix ||
+	    getent passwd postfix >/dev/null ||
+	    bail_out "cannot create the user postfix"
+	diag "created the user postfix (Postfix's mail_owner)"
+fi
+getent passwd nobody >/dev/null || bail_out "no user nobody"
+NOBODY_UID=$(id -u nobody)
+NOBODY_GID=$(id -g nobody)
+
+# ---------------------------------------------------- header helpers --
+
+# fields FILE: the names of the header fields, in order, one line
+fields()
+{
+	awk '/^$/ { exit } /^[^ \t]/ { sub(/:.*/, ""); printf "%s%s", s, $0; s = " " }
+	    END { print "" }' "$1"
+}
+
+# drop_fields N FILE: FILE without its first N header fields
+drop_fields()
+{
+	awk -v n="$1" '
+	hdr && /^$/ { hdr = 0 }
+	hdr && /^[^ \t]/ { f++ }
+	hdr && f <= n { next }
+	{ print }' hdr=1 f=0 "$2"
+}
+
+# field NAME FILE: every NAME field of the header, each unfolded on a line
+field()
+{
+	awk -v name="$1" '
+	function flush() { if (cur != "") print cur; cur = "" }
+	/^$/ { exit }
+	/^[ \t]/ { if (cur != "") { sub(/^[ \t]+/, " "); cur = cur $0 } next }
+	{ flush(); if (tolower(substr($0, 1, length(name) + 1)) == tolower(name) ":") cur = $0 }
+	END { flush() }' "$2"
+}
+
+# ar FILE: our Authentication-Results field, unfolded
+ar()
+{
+	field Authentication-Results "$1" | grep "^Authentication-Results: $AUTHSERV;"
+}
+
+# results FILE: the dkim= results of our field, space-separated
+results()
+{
+	ar "$1" | grep -o 'dkim=[a-z]*' | sed 's/dkim=//' | tr '\n' ' ' |
+	    sed 's/ $//'
+}
+
+# wait_until SECONDS CMD...: poll CMD every 0.1 s; 0 once it succeeds
+wait_until()
+{
+	_w_n=$(($1 * 10))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		_w_n=$((_w_n - 1))
+		[ $_w_n -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+# new_file MAILDIR PATTERN: the one message in MAILDIR/new that has a line
+# matching PATTERN (grep -E), or fail
+new_file()
+{
+	_n_f=$(grep -lE -- "$2" "$1"/new/* 2>/dev/null | head -n 2)
+	[ -n "$_n_f" ] && [ "$(echo "$_n_f" | wc -l)" = 1 ] || return 1
+	echo "$_n_f"
+}
+has_file() { new_file "$@" >/dev/null; }
+count_new() { find "$1/new" -type f 2>/dev/null | wc -l | tr -d ' '; }
+at_least() { [ "$(count_new "$1")" -ge "$2" ]; }
+
+# ------------------------------------------------------------ DNS --
+# good.test: SPF for 127.0.0.1, p=reject; unsigned.test: SPF for another
+# address only, p=reject
+cat >"$tmp/records" <<'EOF'
+good.test. 300 IN TXT "v=spf1 ip4:127.0.0.1 -all"
+_dmarc.good.test. 300 IN TXT "v=DMARC1; p=reject"
+unsigned.test. 300 IN TXT "v=spf1 ip4:192.0.2.1 -all"
+_dmarc.unsigned.test. 300 IN TXT "v=DMARC1; p=reject"
+EOF
+t_dns_start "$tmp/dns" "$tmp/records" --dnssec
+chmod -R a+rX "$tmp/dns"
+
+# ---------------------------------------------------- the filter's files --
+bin=$tmp/bin
+mkdir "$bin"
+cp "$verify" "$bin/dkimpipe-verify"
+# a logger that writes where the test reads it
+cat >"$bin/logger" <<EOF
+#!/bin/sh
+echo "\$*" >>"$tmp/logger.out"
+EOF
+: >"$tmp/logger.out"
+chown nobody "$tmp/logger.out"
+chmod 0755 "$bin/logger"
+# unverified hold|discard: the wrapper, with UNVERIFIED= that, in one rename
+unverified()
+{
+	sed -e "s|^DKIMPIPE_VERIFY=/usr/bin/dkimpipe-verify\$|DKIMPIPE_VERIFY=$bin/dkimpipe-verify|" \
+	    -e "s|^DKIMPIPE_CONF=/etc/dkimpipe/dkimpipe.conf\$|DKIMPIPE_CONF=$tmp/dkimpipe.conf|" \
+	    -e "s|^SENDMAIL=/usr/sbin/sendmail\$|SENDMAIL=$pf/usr/sbin/sendmail|" \
+	    -e "s|^LOGGER=/usr/bin/logger\$|LOGGER=$bin/logger|" \
+	    -e "s|^UNVERIFIED=hold\$|UNVERIFIED=$1|" \
+	    "$examples/dkimverify-postfix-dmarc" >"$bin/wrapper.new"
+	[ "$(grep -c -e "^[A-Z_]*=$tmp/" -e "^UNVERIFIED=$1\$" "$bin/wrapper.new")" = 5 ] ||
+	    bail_out "$examples/dkimverify-postfix-dmarc: its five settings are not as the test expects"
+	chmod 0755 "$bin/wrapper.new"
+	mv "$bin/wrapper.new" "$bin/dkimverify-postfix-dmarc"
+}
+unverified hold
+sed "s|^resolver-conf /etc/dkimpipe/unbound.conf\$|resolver-conf $UNBOUND_CONF|" \
+    "$examples/dkimpipe.conf" >"$tmp/dkimpipe.conf"
+grep -q "^resolver-conf $UNBOUND_CONF\$" "$tmp/dkimpipe.conf" ||
+    bail_out "$examples/dkimpipe.conf: no resolver-conf /etc/dkimpipe/unbound.conf line"
+cp "$examples/dkimpipe_hold_checks" "$tmp/hold_checks"
+
+# ------------------------------------------------------------ Postfix --
+conf=$tmp/conf
+queue=$tmp/queue
+mail=$tmp/mail
+mkdir "$conf" "$tmp/meta" "$mail" "$queue"
+chown nobody "$mail"
+# meta_directory: postfix-files (what "postfix start" checks and creates)
+# and the map list, where Debian keeps them
+cp -a "$pf/etc/postfix/." "$tmp/meta/"
+cp "$pf/usr/share/postfix/dynamicmaps.cf" "$tmp/meta/"
+# The maildrop directory as a set-gid postdrop would not need it (see top)
+mkdir "$queue/maildrop" "$queue/public"
+chown postfix:postdrop "$queue/maildrop" "$queue/public"
+chmod 1733 "$queue/maildrop"
+chmod 0711 "$queue/public"
+{
+	printf 'bob@dest.test bob/\n'
+	printf 'sender@good.test sender/\n'
+} >"$conf/vmailbox"
+cat >"$conf/main.cf" <<EOF
+# written by t/mta-postfix-dmarc.sh: a test instance, everything under $tmp
+compatibility_level = 3.6
+queue_directory = $queue
+data_directory = $tmp/data
+meta_directory = $tmp/meta
+daemon_directory = $pf/usr/lib/postfix/sbin
+command_directory = $pf/usr/sbin
+shlib_directory = $PF_LIB
+sendmail_path = $pf/usr/sbin/sendmail
+newaliases_path = $pf/usr/bin/newaliases
+mailq_path = $pf/usr/bin/mailq
+html_directory = no
+readme_directory = no
+manpage_directory = $pf/usr/share/man
+sample_directory = $pf/etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+# The unpacked programs find their libraries through LD_LIBRARY_PATH:
+# master gives it to the daemons, pipe(8) to the wrapper's sendmail.
+import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C
+    POSTLOG_SERVICE POSTLOG_HOSTNAME LD_LIBRARY_PATH=$PF_LIB
+export_environment = TZ MAIL_CONFIG LANG LD_LIBRARY_PATH
+maillog_file = $tmp/maillog
+maillog_file_prefixes = $tmp
+myhostname = mx.test
+mydomain = test
+myorigin = mx.test
+mydestination =
+alias_maps =
+alias_database =
+local_recipient_maps =
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+virtual_mailbox_domains = dest.test good.test
+virtual_mailbox_base = $mail
+virtual_mailbox_maps = texthash:$conf/vmailbox
+virtual_uid_maps = static:$NOBODY_UID
+virtual_gid_maps = static:$NOBODY_GID
+# nothing leaves this machine
+default_transport = error:5.3.0 no mail leaves the test
+relay_transport = error:5.3.0 no mail leaves the test
+notify_classes =
+biff = no
+EOF
+
+# pf PROGRAM ARG...: one of the unpacked Postfix commands, for this instance
+pf()
+{
+	_pf_p=$1
+	shift
+	LD_LIBRARY_PATH=$PF_LIB "$pf/usr/sbin/$_pf_p" -c "$conf" "$@"
+}
+# master.cf: Debian's (master.cf.dist) without its smtp and pickup lines,
+# then master.cf-dmarc's lines with the wrapper's and the map's paths, the
+# pipe user and a port.
+write_master_cf()
+{
+	{
+		sed -e '/^smtp[[:space:]][[:space:]]*inet[[:space:]]/d' \
+		    -e '/^pickup[[:space:]][[:space:]]*unix[[:space:]]/d' \
+		    "$pf/usr/share/postfix/master.cf.dist"
+		echo
+		echo "# ---- $examples/master.cf-dmarc, for the test"
+		sed -e "s|^smtp\([[:space:]][[:space:]]*inet[[:space:]]\)|127.0.0.1:$PORT_FILTERED\1|" \
+		    -e "s|/usr/local/libexec/dkimverify-postfix-dmarc|$bin/dkimverify-postfix-dmarc|" \
+		    -e "s|regexp:/etc/postfix/dkimpipe_hold_checks|regexp:$tmp/hold_checks|" \
+		    -e 's|user=dkimpipe |user=nobody |' \
+		    "$examples/master.cf-dmarc"
+	} >"$conf/master.cf"
+	# shellcheck disable=SC2015 # any check failing is the same failure
+	grep -q "^127.0.0.1:${PORT_FILTERED}[[:space:]]" "$conf/master.cf" &&
+	    grep -q "^  -o content_filter=dkimverify:dummy\$" "$conf/master.cf" &&
+	    grep -q "user=nobody " "$conf/master.cf" &&
+	    grep -q "^  argv=$bin/dkimverify-postfix-dmarc " "$conf/master.cf" &&
+	    grep -q "^  -o header_checks=regexp:$tmp/hold_checks\$" "$conf/master.cf" &&
+	    [ "$(grep -c '^pickup[[:space:]]' "$conf/master.cf")" = 1 ] ||
+	    bail_out "$examples/master.cf-dmarc: the lines are not as the test expects"
+}
+
+
+# pf_stop: "postfix stop", then make sure that every process of the
+# instance is gone: the daemons (master's session) within 10 s, else
+# SIGKILL; then what pipe(8) started in sessions of their own (the
+# wrapper, dkimpipe-verify, sendmail, postdrop: all run from $tmp),
+# SIGTERM first, so that the wrapper removes its temporary file.
+pf_stop()
+{
+	if [ -s "$queue/pid/master.pid" ]; then
+		_ps_m=$(tr -d ' \n' <"$queue/pid/master.pid")
+		pf postfix stop >/dev/null 2>&1
+		_ps_i=0
+		while [ -n "$(pf_procs "$_ps_m")" ] && [ $_ps_i -lt 100 ]; do
+			_ps_i=$((_ps_i + 1))
+			sleep 0.1
+		done
+		# shellcheck disable=SC2046 # one pid a word
+		[ -z "$(pf_procs "$_ps_m")" ] ||
+		    kill -KILL $(pf_procs "$_ps_m") 2>/dev/null
+	fi
+	_ps_i=0
+	while [ -n "$(pf_leftovers)" ] && [ $_ps_i -lt 30 ]; do
+		# shellcheck disable=SC2046
+		[ $_ps_i != 0 ] || kill -TERM $(pf_leftovers) 2>/dev/null
+		# shellcheck disable=SC2046
+		[ $_ps_i != 20 ] || kill -KILL $(pf_leftovers) 2>/dev/null
+		_ps_i=$((_ps_i + 1))
+		sleep 0.1
+	done
+	[ -z "$(pf_procs "${_ps_m:-0}")$(pf_leftovers)" ]
+}
+# pf_procs SID: live (not zombie) processes of session SID
+pf_procs()
+{
+	for _pp_s in /proc/[0-9]*/stat; do
+		sed -n 's/^\([0-9]*\) (.*) \([A-Z]\) [0-9]* [0-9]* \([0-9]*\) .*/\1 \2 \3/p' \
+		    "$_pp_s" 2>/dev/null
+	done | awk -v sid="$1" '$3 == sid && $2 != "Z" { print $1 }'
+}
+# pf_leftovers: live processes whose command line names a file in $tmp
+pf_leftovers()
+{
+	for _pl_d in /proc/[0-9]*; do
+		case $( { tr '\0' ' ' <"$_pl_d/cmdline"; } 2>/dev/null) in
+		*"$tmp/"*)
+			[ "$(sed -n 's/^[0-9]* (.*) \([A-Z]\) .*/\1/p' \
+			    "$_pl_d/stat" 2>/dev/null)" = Z ] || echo "${_pl_d#/proc/}" ;;
+		esac
+	done
+}
+at_exit "pf_stop"
+
+started=0
+for _ in 1 2 3; do
+	PORT_FILTERED=$("$py" "$client" port)
+	write_master_cf
+	if pf postfix start >"$tmp/start.out" 2>&1 &&
+	    "$py" "$client" wait "$PORT_FILTERED" "$(t_timeout 10)"; then
+		started=1
+		break
+	fi
+	pf_stop
+done
+if [ $started = 0 ]; then
+	diag_file "$tmp/start.out"
+	[ -r "$tmp/maillog" ] && tail -n 20 "$tmp/maillog" | sed 's/^/#   /'
+	bail_out "Postfix did not start"
+fi
+ok 0 "Postfix $(cat "$pf/VERSION" 2>/dev/null) runs, smtpd with the filter on 127.0.0.1:$PORT_FILTERED"
+
+# send PORT SENDER FILE RCPT...: one SMTP transaction; $sent is the
+# server's answer "STAGE CODE"
+send()
+{
+	_s_port=$1
+	_s_from=$2
+	_s_file=$3
+	shift 3
+	_s_args=
+	for _s_r; do
+		_s_args="$_s_args --rcpt $_s_r"
+	done
+	# shellcheck disable=SC2086 # addresses have no spaces
+	sent=$("$py" "$client" send --port "$_s_port" --sender "$_s_from" \
+	    $_s_args "$_s_file" 2>&1 | cut -f2,3 | tr '\t' ' ')
+}
+
+# held: the queue IDs in the hold queue, one a line
+held()
+{
+	pf postqueue -j 2>/dev/null | grep '"queue_name": *"hold"' |
+	    sed 's/.*"queue_id": *"\([0-9A-Za-z]*\)".*/\1/'
+}
+has_held() { [ -n "$(held)" ]; }
+queue_empty() { [ -z "$(pf postqueue -j 2>/dev/null)" ]; }
+# msg NAME FROM: a message file
+msg()
+{
+	printf 'From: <%s>\nTo: <bob@dest.test>\nSubject: %s\nDate: Mon, 07 Dec 2026 12:00:00 +0000\nMessage-ID: <%s@test>\n\nHello Bob.\n' \
+	    "$2" "$1" "$1" >"$tmp/$1.eml"
+}
+bounces() { grep -c -e 'status=bounced' -e 'from=<>' "$tmp/maillog"; }
+
+# ------------------------------------------------------ a good message --
+msg good alice@good.test
+send "$PORT_FILTERED" sender@good.test "$tmp/good.eml" bob@dest.test
+is "$sent" "data 250" "a good message is queued"
+wait_until "$(t_timeout 20)" has_file "$mail/bob" '^Message-ID: <good@test>'
+f=$(new_file "$mail/bob" '^Message-ID: <good@test>') || f=/nonexistent
+like "$(ar "$f")" 'spf=pass .*smtp\.mailfrom=sender@good\.test.*dmarc=pass' \
+    "delivered with spf=pass for the client's MAIL FROM and dmarc=pass" ||
+    diag_file "$f"
+
+# ----------------------------------- a forgery, sender not verified: hold --
+msg forged ceo@unsigned.test
+send "$PORT_FILTERED" forger@unsigned.test "$tmp/forged.eml" bob@dest.test
+is "$sent" "data 250" "a forgery of a p=reject domain is accepted (after the queue)"
+wait_until "$(t_timeout 20)" has_held
+ok $? "its sender failed SPF: it waits in the hold queue" || {
+	pf postqueue -p 2>&1 | diag_file /dev/stdin
+	tail -n 20 "$tmp/maillog" | diag_file /dev/stdin
+}
+id=$(held | head -n 1)
+pf postcat -h -q "${id:-none}" >"$tmp/held.txt" 2>&1
+like "$(grep '^X-Dkimpipe-Hold:' "$tmp/held.txt")" \
+    '^X-Dkimpipe-Hold: DMARC: unsigned\.test asks to reject' \
+    "postcat -q shows our reason in X-Dkimpipe-Hold:" || diag_file "$tmp/held.txt"
+is "$(bounces)" 0 "no bounce: nothing bounced, no message from <> in the mail log"
+check "nothing delivered" sh -c "! grep -q '^Message-ID: <forged@test>' '$mail/bob/new/'* 2>/dev/null"
+pf postsuper -H "${id:-none}" >/dev/null 2>&1
+pf postqueue -i "${id:-none}" >/dev/null 2>&1
+wait_until "$(t_timeout 20)" has_file "$mail/bob" '^Message-ID: <forged@test>'
+ok $? "postsuper -H releases it, postqueue -i delivers it" || tail -n 20 "$tmp/maillog" | diag_file /dev/stdin
+wait_until "$(t_timeout 20)" queue_empty
+ok $? "the queue is empty again"
+
+# ---------------------------------- a forgery, sender not verified: discard --
+unverified discard
+msg forged2 ceo@unsigned.test
+send "$PORT_FILTERED" forger@unsigned.test "$tmp/forged2.eml" bob@dest.test
+is "$sent" "data 250" "UNVERIFIED=discard: the next forgery is accepted"
+wait_until "$(t_timeout 20)" grep -q 'discarded' "$tmp/logger.out"
+like "$(cat "$tmp/logger.out")" \
+    'discarded, not bounced to <forger@unsigned\.test> \(not verified\): DMARC: unsigned\.test' \
+    "and discarded, with a log line naming the sender and our reason"
+wait_until "$(t_timeout 20)" queue_empty
+ok $? "nothing queued or held"
+is "$(bounces)" 0 "no bounce"
+check "nothing delivered" sh -c "! grep -q '^Message-ID: <forged2@test>' '$mail/bob/new/'* 2>/dev/null"
+unverified hold
+
+# ------------------------------------------- a verified sender: a bounce --
+msg verified ceo@unsigned.test
+send "$PORT_FILTERED" sender@good.test "$tmp/verified.eml" bob@dest.test
+is "$sent" "data 250" "the same forgery, MAIL FROM sender@good.test (SPF pass): accepted"
+wait_until "$(t_timeout 20)" at_least "$mail/sender" 1
+f=$(new_file "$mail/sender" 'verified@test') || f=/nonexistent
+check "the verified sender gets the bounce" test -f "$f" ||
+    tail -n 20 "$tmp/maillog" | diag_file /dev/stdin
+like "$(tr -d '\n' <"$f" 2>/dev/null)" 'rejected: DMARC: unsigned\.test asks to reject' \
+    "with dkimpipe-verify's reason"
+
