@@ -163,6 +163,8 @@ sed -e "s|@DIR@|$tmp/mx|g" -e "s|@EXIM@|$exim|g" -e "s|@PORT@|$port|g" \
     -e "s|@KEEP_ENV@|$keep_env|g" -e "s|@EXIM_USER@|Debian-exim|g" \
     "$t_dir/mta-exim-data.conf" >"$tmp/mx/exim.conf"
 
+exim_x -bV 2>&1 | grep '^Support for' | grep -q Content_Scanning ||
+    skip_all "$exim_src has no content scanning (exim4-daemon-heavy has)"
 plan 25
 diag "$(exim_x -bV 2>&1 | grep '^Exim version') ($exim_src)," \
     "run as root, Exim user Debian-exim = uid $uid${wrap:+ ($wrap)}"

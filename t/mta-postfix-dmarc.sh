@@ -21,8 +21,7 @@
 . "$(dirname "$0")/lib.sh"
 
 verify=$(t_prog dkimpipe-verify)
-sign=$(t_prog dkimpipe-sign)
-keys=$(t_prog dkimpipe-keys)
+# shellcheck disable=SC2154 # lib.sh sets top_srcdir and t_dir
 examples=$top_srcdir/packaging/examples/postfix
 [ "$(id -u)" = 0 ] ||
     skip_all "Postfix's master(8) and pipe(8) must run as root (run as root)"
@@ -34,6 +33,7 @@ AUTHSERV=mx.example.net		# dkimpipe.conf's, as it is
 # Everything the pipe(8) user (nobody) reads or runs is under $tmp.
 umask 022
 mktmpdir tmp
+# shellcheck disable=SC2154 # mktmpdir set it
 chmod 0755 "$tmp"
 
 cache=$(sh "$t_dir/mta-postfix-get.sh" 2>"$tmp/get.err") ||
