@@ -15,12 +15,15 @@
 #     field giving our reason, nothing is delivered and no bounce is made
 #     (queue and mail log); postsuper -H releases it;
 #   - with UNVERIFIED=discard it is dropped with a log line instead;
-#   - the same forgery with an envelope sender that passed SPF bounces to
+#   - the same forgery with an envelope sender that passed SPF, or whose
+#     domain's DKIM signature passed, bounces to
 #     that sender, with dkimpipe-verify's reason in the DSN.
 # DKIMPIPE_TEST_KEEP=1 keeps the directory: conf/, queue/, mail/, maillog.
 . "$(dirname "$0")/lib.sh"
 
 verify=$(t_prog dkimpipe-verify)
+sign=$(t_prog dkimpipe-sign)
+keys=$(t_prog dkimpipe-keys)
 # shellcheck disable=SC2154 # lib.sh sets top_srcdir and t_dir
 examples=$top_srcdir/packaging/examples/postfix
 [ "$(id -u)" = 0 ] ||
@@ -42,7 +45,7 @@ pf=$tmp/postfix
 cp -a "$cache" "$pf" || bail_out "cannot copy $cache"
 PF_LIB=$pf/usr/lib/postfix
 
-plan 18
+plan 20
 
 # ----------------------------------------------------------- accounts --
 # Postfix's mail_owner and setgid_group, made as Debian's postinst makes
@@ -146,6 +149,9 @@ _dmarc.good.test. 300 IN TXT "v=DMARC1; p=reject"
 unsigned.test. 300 IN TXT "v=spf1 ip4:192.0.2.1 -all"
 _dmarc.unsigned.test. 300 IN TXT "v=DMARC1; p=reject"
 EOF
+# and keys for unsigned.test (its zone is not signed, its keys are fine)
+"$keys" --keystore "$tmp/ks" new --domain unsigned.test >>"$tmp/records" ||
+    bail_out "cannot make keys for unsigned.test"
 t_dns_start "$tmp/dns" "$tmp/records" --dnssec
 chmod -R a+rX "$tmp/dns"
 
@@ -200,6 +206,7 @@ chmod 0711 "$queue/public"
 {
 	printf 'bob@dest.test bob/\n'
 	printf 'sender@good.test sender/\n'
+	printf 'signer@unsigned.test signer/\n'
 } >"$conf/vmailbox"
 cat >"$conf/main.cf" <<EOF
 # written by t/mta-postfix-dmarc.sh: a test instance, everything under $tmp
@@ -236,7 +243,7 @@ local_recipient_maps =
 inet_interfaces = loopback-only
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
-virtual_mailbox_domains = dest.test good.test
+virtual_mailbox_domains = dest.test good.test unsigned.test
 virtual_mailbox_base = $mail
 virtual_mailbox_maps = texthash:$conf/vmailbox
 virtual_uid_maps = static:$NOBODY_UID
@@ -444,3 +451,17 @@ check "the verified sender gets the bounce" test -f "$f" ||
 like "$(tr -d '\n' <"$f" 2>/dev/null)" 'rejected: DMARC: unsigned\.test asks to reject' \
     "with dkimpipe-verify's reason"
 
+
+# A sender verified by DKIM: SPF fails for unsigned.test from 127.0.0.1,
+# but the message carries a passing signature of unsigned.test; its From:
+# is good.test (p=reject), with which neither aligns.
+msg dkimsender ceo@good.test
+"$sign" --keystore "$tmp/ks" --domain unsigned.test <"$tmp/dkimsender.eml" \
+    >"$tmp/dkimsender.signed" || bail_out "dkimpipe-sign failed"
+send "$PORT_FILTERED" signer@unsigned.test "$tmp/dkimsender.signed" bob@dest.test
+wait_until "$(t_timeout 20)" at_least "$mail/signer" 1
+f=$(new_file "$mail/signer" 'dkimsender@test') || f=/nonexistent
+check "a sender whose domain's DKIM signature passed (SPF failed) gets the bounce" \
+    test -f "$f" || tail -n 20 "$tmp/maillog" | diag_file /dev/stdin
+like "$(tr -d '\n' <"$f" 2>/dev/null)" 'rejected: DMARC: good\.test asks to reject' \
+    "with dkimpipe-verify's reason"
