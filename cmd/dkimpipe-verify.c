@@ -278,9 +278,19 @@ rejection(const struct cli *o, const struct verify_ctx *vc, char *why,
 static void __attribute__((noreturn))
 refuse(const struct cli *o, const char *why)
 {
-	if (o->results_only && (printf("rejected: %s\n", why) < 0 ||
-	    fflush(stdout) == EOF))
-		log_fatal(EX_TEMPFAIL, "writing: the reason of a refusal");
+	const char *p;
+	int bad = 0;
+
+	/* one line, whatever the reason quotes: the MTA's reply text */
+	if (o->results_only) {
+		bad = fputs("rejected: ", stdout) == EOF;
+		for (p = why; *p != '\0' && !bad; p++)
+			bad = putchar((unsigned char)*p < 0x20 ||
+			    (unsigned char)*p == 0x7f ? '?' : *p) == EOF;
+		if (bad || putchar('\n') == EOF || fflush(stdout) == EOF)
+			log_fatal(EX_TEMPFAIL, "writing: the reason of a "
+			    "refusal");
+	}
 	log_fatal(reject_code(o), "rejected: %s", why);
 }
 

@@ -249,6 +249,10 @@ msg()
 
 # ---------------------------------------------------- a good message --
 msg good alice@good.test "good one"
+# with a forged field of ours on top, which must not get through
+{ printf 'Authentication-Results: mx.test; dkim=pass header.d=good.test;\n'
+  printf '\tdmarc=pass header.from=good.test\n'; cat "$tmp/good.eml"; } \
+    >"$tmp/good.new" && mv "$tmp/good.new" "$tmp/good.eml"
 send client.test alice@good.test "$tmp/good.eml"
 is "$sent" "data 250" "SPF pass for alice@good.test from 127.0.0.1, aligned: accepted" ||
     { diag_file "$tmp/sent"; diag_file "$tmp/mx/log/mainlog"; }
@@ -261,7 +265,7 @@ like "$a" 'spf=pass [^;]*smtp\.mailfrom=(alice@)?good\.test' \
     "with our field: spf=pass for the MAIL FROM, checked for the real client address"
 like "$a" 'dmarc=pass' "and dmarc=pass"
 is "$(grep -c '^Authentication-Results: mx\.test;' "${f:-/dev/null}")" 1 \
-    "one field of ours, added by the ACL"
+    "one field of ours, added by the ACL: the forged one is gone"
 
 # ---------------------------------------------------------- a forgery --
 msg forged ceo@unsigned.test "forged one"
