@@ -10,8 +10,9 @@ keys=$top_builddir/dkimpipe-keys
 verify=$top_builddir/dkimpipe-verify
 mktmpdir tmp
 ks=$tmp/ks
-"$keys" --keystore "$ks" new --domain good.test >"$tmp/records" ||
-    bail_out "cannot make a keystore"
+"$keys" --keystore "$ks" new --domain good.test >"$tmp/records" \
+    2>"$tmp/new.err" ||
+    { diag_file "$tmp/new.err"; bail_out "cannot make a keystore"; }
 { printf 'From: a@good.test\nSubject: big\n\n'
   head -c 4000000 /dev/zero | tr '\0' 'x' | fold -w 76; } >"$tmp/big.eml"
 printf 'From: a@good.test\nSubject: small\n\nbody\n' >"$tmp/small.eml"
