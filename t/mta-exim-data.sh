@@ -53,27 +53,7 @@ for d in "$(dirname "$exim_src")"/../lib/*-linux-gnu; do
 done
 
 # ---------------------------------------------------------- Exim user --
-wrap=
-if uid=$(id -u Debian-exim 2>/dev/null); then
-	gid=$(id -g Debian-exim)
-else
-	nsslib=
-	for f in /usr/lib/*/libnss_wrapper.so /usr/lib/libnss_wrapper.so \
-	    /usr/lib64/libnss_wrapper.so; do
-		[ -f "$f" ] && { nsslib=$f; break; }
-	done
-	[ -n "$nsslib" ] ||
-	    skip_all "no Debian-exim user, and no nss_wrapper to make one (apt-get install libnss-wrapper)"
-	uid=64990
-	while getent passwd "$uid" >/dev/null || getent group "$uid" >/dev/null; do
-		uid=$((uid + 1))
-	done
-	gid=$uid
-	{ getent passwd; echo "Debian-exim:x:$uid:$gid::/nonexistent:/usr/sbin/nologin"; } \
-	    >"$tmp/passwd"
-	{ getent group; echo "Debian-exim:x:$gid:"; } >"$tmp/group"
-	wrap="LD_PRELOAD=$nsslib NSS_WRAPPER_PASSWD=$tmp/passwd NSS_WRAPPER_GROUP=$tmp/group"
-fi
+. "$t_dir/mta-exim-lib.sh"
 # Exim re-executes itself for each delivery with LD_LIBRARY_PATH gone, but
 # LD_PRELOAD kept (keep_environment): the fetched libraries are preloaded,
 # from copies the Exim user can read.

@@ -69,27 +69,7 @@ exim_src=$(sh "$t_dir/mta-exim-get.sh" ${DKIMPIPE_EXIM_CACHE:+"$DKIMPIPE_EXIM_CA
     skip_all "no Exim: $(tr '\n' ' ' <"$tmp/get.err")"
 
 # ---------------------------------------------------------- Exim user --
-wrap=
-if uid=$(id -u Debian-exim 2>/dev/null); then
-	gid=$(id -g Debian-exim)
-else
-	nsslib=
-	for f in /usr/lib/*/libnss_wrapper.so /usr/lib/libnss_wrapper.so \
-	    /usr/lib64/libnss_wrapper.so; do
-		[ -f "$f" ] && { nsslib=$f; break; }
-	done
-	[ -n "$nsslib" ] ||
-	    skip_all "no Debian-exim user, and no nss_wrapper to make one (apt-get install libnss-wrapper)"
-	uid=64990
-	while getent passwd "$uid" >/dev/null || getent group "$uid" >/dev/null; do
-		uid=$((uid + 1))
-	done
-	gid=$uid
-	{ getent passwd; echo "Debian-exim:x:$uid:$gid::/nonexistent:/usr/sbin/nologin"; } \
-	    >"$tmp/passwd"
-	{ getent group; echo "Debian-exim:x:$gid:"; } >"$tmp/group"
-	wrap="LD_PRELOAD=$nsslib NSS_WRAPPER_PASSWD=$tmp/passwd NSS_WRAPPER_GROUP=$tmp/group"
-fi
+. "$t_dir/mta-exim-lib.sh"
 # as_exim CMD...: run CMD as the Exim user, as an administrator would with
 # runuser -u Debian-exim (numeric, so that it needs no passwd entry)
 as_exim()
