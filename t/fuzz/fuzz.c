@@ -50,6 +50,7 @@ added_stays_ours(struct message *m, const uint8_t *in, size_t insize)
 	size_t n, pos, al;
 	FILE *o;
 	long len;
+	int c;
 
 	if (message_add_header(m, add, sizeof(add) - 1) != 0 ||
 	    (o = tmpfile()) == NULL)
@@ -78,11 +79,11 @@ added_stays_ours(struct message *m, const uint8_t *in, size_t insize)
 	/* the input, whole, around it; an empty line only if needed */
 	if (al + insize == n && memcmp(out, in, pos) == 0 &&
 	    memcmp(out + pos + al, in + pos, insize - pos) == 0) {
-		if (pos + al < n && !(out[pos + al] == '\n' ||
-		    out[pos + al] == '\r' ? pos + al + 1 < n &&
-		    (out[pos + al] == '\n' || out[pos + al + 1] == '\n') :
-		    (unsigned char)out[pos + al] > 0x20 &&
-		    (unsigned char)out[pos + al] < 0x7f))
+		c = pos + al < n ? (unsigned char)out[pos + al] : -1;
+		/* nothing, an empty line (LF or CRLF), or a printable start */
+		if (!(c == -1 || c == '\n' || (c == '\r' &&
+		    pos + al + 1 < n && out[pos + al + 1] == '\n') ||
+		    (c > 0x20 && c < 0x7f)))
 			abort();	/* input continues our field */
 	} else if (!(al + al - 10 + insize == n &&
 	    memcmp(out, in, pos) == 0 &&
