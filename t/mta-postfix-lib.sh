@@ -1,7 +1,8 @@
 # mta-postfix-lib.sh - what t/mta-postfix.sh and t/mta-postfix-dmarc.sh
 # share once their private Postfix is unpacked: the accounts Postfix
-# needs, and helpers that read delivered mail. Sourced after t/lib.sh;
-# uses AUTHSERV (the authserv-id of the configuration under test).
+# needs, helpers that read delivered mail, and pf_stop. Sourced after
+# t/lib.sh; uses AUTHSERV (the authserv-id of the configuration under
+# test), and pf, queue and tmp when pf_stop runs.
 
 # ----------------------------------------------------------- accounts --
 # Postfix's mail_owner and setgid_group, made as Debian's postinst makes
@@ -95,3 +96,53 @@ new_file()
 has_file() { new_file "$@" >/dev/null; }
 count_new() { find "$1/new" -type f 2>/dev/null | wc -l | tr -d ' '; }
 at_least() { [ "$(count_new "$1")" -ge "$2" ]; }
+
+# pf_stop: "postfix stop", then make sure that every process of the
+# instance is gone: the daemons (master's session) within 10 s, else
+# SIGKILL; then what pipe(8) started in sessions of their own (the
+# wrapper, dkimpipe-verify, sendmail, postdrop: all run from $tmp),
+# SIGTERM first, so that the wrapper removes its temporary file.
+pf_stop()
+{
+	if [ -s "$queue/pid/master.pid" ]; then
+		_ps_m=$(tr -d ' \n' <"$queue/pid/master.pid")
+		pf postfix stop >/dev/null 2>&1
+		_ps_i=0
+		while [ -n "$(pf_procs "$_ps_m")" ] && [ $_ps_i -lt 100 ]; do
+			_ps_i=$((_ps_i + 1))
+			sleep 0.1
+		done
+		# shellcheck disable=SC2046 # one pid a word
+		[ -z "$(pf_procs "$_ps_m")" ] ||
+		    kill -KILL $(pf_procs "$_ps_m") 2>/dev/null
+	fi
+	_ps_i=0
+	while [ -n "$(pf_leftovers)" ] && [ $_ps_i -lt 30 ]; do
+		# shellcheck disable=SC2046
+		[ $_ps_i != 0 ] || kill -TERM $(pf_leftovers) 2>/dev/null
+		# shellcheck disable=SC2046
+		[ $_ps_i != 20 ] || kill -KILL $(pf_leftovers) 2>/dev/null
+		_ps_i=$((_ps_i + 1))
+		sleep 0.1
+	done
+	[ -z "$(pf_procs "${_ps_m:-0}")$(pf_leftovers)" ]
+}
+# pf_procs SID: live (not zombie) processes of session SID
+pf_procs()
+{
+	for _pp_s in /proc/[0-9]*/stat; do
+		sed -n 's/^\([0-9]*\) (.*) \([A-Z]\) [0-9]* [0-9]* \([0-9]*\) .*/\1 \2 \3/p' \
+		    "$_pp_s" 2>/dev/null
+	done | awk -v sid="$1" '$3 == sid && $2 != "Z" { print $1 }'
+}
+# pf_leftovers: live processes whose command line names a file in $tmp
+pf_leftovers()
+{
+	for _pl_d in /proc/[0-9]*; do
+		case $( { tr '\0' ' ' <"$_pl_d/cmdline"; } 2>/dev/null) in
+		*"$tmp/"*)
+			[ "$(sed -n 's/^[0-9]* (.*) \([A-Z]\) .*/\1/p' \
+			    "$_pl_d/stat" 2>/dev/null)" = Z ] || echo "${_pl_d#/proc/}" ;;
+		esac
+	done
+}
