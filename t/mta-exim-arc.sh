@@ -48,7 +48,9 @@
 # authserv-id is removed on the way in and neither it nor its claims
 # reach the seal. The list manager's notice goes out unsealed and leaves
 # the queue. A forwarded message is sealed unchanged (dkim=pass and
-# arc=pass at the destination). With the keystore unreadable the sealed
+# arc=pass at the destination); one from outside with a forged field of
+# the list's goes out by the forwarder's router, not the list's, and the
+# field is gone before the seal. With the keystore unreadable the sealed
 # transport defers (the filter's 75): the post stays queued, nothing is
 # bounced, and it goes out sealed once the keystore is back.
 #
@@ -208,7 +210,7 @@ sed -e "s|@DIR@|$tmp/mx|g" -e "s|@EXIM@|$exim|g" -e "s|@PORT@|$port_m|g" \
     -e "s|@KEEP_ENV@|$keep_env|g" -e "s|@EXIM_USER@|Debian-exim|g" \
     "$t_dir/mta-exim-mx.conf" >"$tmp/mx/exim.conf"
 
-plan 53
+plan 58
 diag "$(exim_l -bV 2>&1 | grep '^Exim version') ($exim_src)," \
     "run as root, Exim user Debian-exim = uid $uid${wrap:+ (nss_wrapper)}"
 
@@ -389,11 +391,18 @@ ok $? "the list manager's copy reaches the subscriber" || {
 }
 f=$(mailfile "\[list\] a post")
 diag "delivered: $f"
-# routed LOCAL TRANSPORT: the router and transport of the lists Exim's
-# delivery to LOCAL@..., in the log since $mark
+# routed LOCAL: the router and transport of the lists Exim's delivery to
+# LOCAL@..., from its log since line $mark (which it may write after the
+# mx has delivered the message: waited for)
+logged()
+{
+	log_since "$mark" | grep -q "$1"
+}
 routed()
 {
-	log_since "$mark" | grep " => $1@" | sed 's/.* R=\([^ ]*\) T=\([^ ]*\) .*/\1 \2/'
+	wait_for logged " => $1@"
+	log_since "$mark" | grep " => $1@" |
+	    sed 's/.* R=\([^ ]*\) T=\([^ ]*\) .*/\1 \2/'
 }
 mark=0
 is "$(routed sub)" "arc_seal remote_smtp_arc" \
@@ -513,6 +522,30 @@ body_of "$tmp/forward.eml" >"$tmp/body.sent"
 body_of "$f" >"$tmp/body.got" 2>/dev/null
 check "the body arrives byte for byte" cmp -s "$tmp/body.sent" "$tmp/body.got"
 
+# Forwarded from outside with a forged field of the list's: not the
+# list's router (it came from 127.0.0.2), and arc-forward's check removes
+# the field before the seal.
+mark=$(log_lines)
+msg unsigned-fwd "fwd@lists.example.org" "forward a forgery"
+{
+	printf 'Authentication-Results: lists.example.org; dkim=pass\n'
+	printf '\theader.d=author.example header.b=FORGED2\n'
+	cat "$tmp/unsigned-fwd.eml"
+} >"$tmp/forged-fwd.eml"
+send fwd@lists.example.org "$tmp/forged-fwd.eml"
+is "$sent" 250 "a message to fwd@ with a forged Authentication-Results of lists.example.org is accepted" ||
+    diag_file "$tmp/sent"
+n=$((n + 1))
+wait_for delivered_is $n
+ok $? "and forwarded" || diag_file "$L/log/mainlog"
+f=$(mailfile "forward a forgery")
+is "$(routed carol)" "arc_forward remote_smtp_arcfwd" \
+    "by forward-seal.conf's router, not list-seal.conf's: it came from outside" ||
+    diag_file "$L/log/mainlog"
+is "$(grep -c FORGED2 "$f" 2>&1)" 0 "the forged field is gone"
+like "$(aar "$f" 1)" '^ARC-Authentication-Results: i=1; lists\.example\.org;.* dkim=none' \
+    "the seal carries arc-forward's own dkim=none" || diag "$(aar "$f" 1)"
+
 # ------------------------------------------ sealing cannot be done --
 # The keystore unreadable for the Exim user: dkimpipe-seal exits 75,
 # Exim defers the sealed copy.
@@ -522,10 +555,12 @@ msg held "$LIST" "a held post"
 send "$LIST" "$tmp/held.eml"
 is "$sent" 250 "with the keystore unreadable, a post is still accepted" ||
     diag_file "$tmp/sent"
-wait_for sh -c "sed '1,${mark}d' '$L/log/mainlog' | grep -q 'T=remote_smtp_arc defer .*transport filter process failed (75)'"
+wait_for logged 'T=remote_smtp_arc defer .*transport filter process failed (75)'
 ok $? "the sealing transport defers it: the filter exits 75" || log_since "$mark" |
     diag_file /dev/stdin
-is "$(exim_l -bpc 2>&1)" 1 "the list's copy waits in the queue"
+# (the post itself leaves the queue once the list manager answered LMTP)
+wait_for queue_is 1
+ok $? "the list's copy waits in the queue" || exim_l -bp 2>&1 | diag_file /dev/stdin
 is "$(delivered)" $n "nothing more is delivered"
 log_since 0 | grep -e ' \*\* ' -e '<= <> ' >"$tmp/bounces"
 check "nothing bounced, no bounce message made" test ! -s "$tmp/bounces" ||
