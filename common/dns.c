@@ -255,6 +255,11 @@ take_one(const struct dns_txt *t, const unsigned char *p, size_t len)
 		if (wire_name(p, len, name) == 0)
 			r = buf_adds(b, name);
 		break;
+	case DNS_T_OPENPGPKEY:
+		/* binary key data, compared and parsed as it is */
+		if (len <= DP_MAX_OPENPGPKEY_BYTES)
+			r = buf_add(b, p, len);
+		break;
 	default:
 		r = dns_txt_join(p, len, b);
 		break;
@@ -315,7 +320,8 @@ type_text(int type)
 {
 	return type == DNS_T_A ? "A" : type == DNS_T_AAAA ? "AAAA" :
 	    type == DNS_T_MX ? "MX" : type == DNS_T_PTR ? "PTR" :
-	    type == DNS_T_TXT ? "TXT" : NULL;
+	    type == DNS_T_TXT ? "TXT" : type == DNS_T_OPENPGPKEY ?
+	    "OPENPGPKEY" : NULL;
 }
 
 /* "NAME TYPE IN" from the log: mark the open lookups of it with bit. */

@@ -27,13 +27,15 @@ enum dns_type {
 	DNS_T_MX = 15,
 	DNS_T_TXT = 16,
 	DNS_T_AAAA = 28,
+	DNS_T_OPENPGPKEY = 61,	/* RFC 7929 */
 };
 
 /*
  * One answer, of any type (the name is from its first use, DKIM keys).
  * rec[] holds, per type: A 4 bytes and AAAA 16 bytes, network order; MX
  * the exchange and PTR the target as text, without the final dot (the
- * root: empty); TXT the character-strings of one record joined. A record
+ * root: empty); TXT the character-strings of one record joined;
+ * OPENPGPKEY the rdata as it is, up to DP_MAX_OPENPGPKEY_BYTES. A record
  * that does not fit (a name with a byte outside '!'..'~' or a '.' in a
  * label, a TXT string past its rdata or over DP_MAX_SIG_BYTES) is left
  * out; records past the type's limit too, and then more is 1. A DNSSEC

@@ -918,3 +918,19 @@ keystore_authz_save(struct keystore *ks)
 	buf_free(b);
 	return r;
 }
+
+int
+keystore_read_file(const char *path, size_t limit, int badmode,
+    struct buf **out)
+{
+	struct stat st;
+
+	return read_file(path, limit, badmode, out, &st);
+}
+
+int
+keystore_dir_ok(const char *path, const char *name, char *why,
+    size_t whylen)
+{
+	return dir_check(path, name, 0, why, whylen);
+}

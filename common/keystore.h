@@ -125,6 +125,20 @@ int		 keystore_authz_save(struct keystore *);
  */
 int		 atomic_write(const char *path, const void *, size_t, int mode);
 
+/*
+ * For the other tables of the keystore (pgpstore.c): read the regular
+ * file path, at most limit bytes, into a new *out, as keystore_open()
+ * reads its own: DP_E_NOKEY when absent, DP_E_SYMLINK, DP_E_NOTREG,
+ * DP_E_KEYPERM when its mode has a bit of badmode, DP_E_LIMIT, DP_E_IO.
+ */
+struct buf;
+int		 keystore_read_file(const char *path, size_t limit,
+		    int badmode, struct buf **out);
+/* 0 when the directory path is absent or neither group- nor world-
+ * writable; else DP_E_KEYSTORE with why, which calls it name. */
+int		 keystore_dir_ok(const char *path, const char *name,
+		    char *why, size_t whylen);
+
 const char	*ks_state_name(enum ks_state);
 
 #endif

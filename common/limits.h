@@ -56,6 +56,10 @@
  * A records of a host, the TXT records of a domain that also carry
  * verification tokens). An SPF evaluation that needs more gives up. */
 #define DP_MAX_DNS_RECORDS	64
+/* An OPENPGPKEY record (RFC 7929) read from DNS or a key file imported: a
+ * minimal transferable public key is 1 to 3 KiB (RSA-4096 with one uid and
+ * subkey); what is larger is refused, never cut. */
+#define DP_MAX_OPENPGPKEY_BYTES	(16 * 1024)
 /* DNS lookups open at once, and made in the life of one process: a
  * message's DKIM keys, then SPF for HELO and MAIL FROM (RFC 7208 4.6.4
  * bounds one check_host() to about 120 lookups: ten terms, each up to
@@ -95,5 +99,25 @@
 /* rua= and ruf= of a DMARC record, kept as text for reporting; a longer
  * one is ignored as a whole (never cut). */
 #define DP_MAX_DMARC_URIS	1024
+
+/* DMARC aggregate reports (dkimpipe-report). The input on stdin, a mail
+ * or a bare attachment; the report XML once uncompressed (gzip or zip:
+ * a bomb stops here); the entries of a zip attachment; the records of
+ * one report, the dkim and spf results of one record, and one value. */
+#define DP_MAX_REPORT_MAIL	(20 * 1024 * 1024)
+#define DP_MAX_REPORT_XML	(50 * 1024 * 1024)
+#define DP_MAX_ZIP_ENTRIES	16
+#define DP_MAX_REPORT_RECORDS	100000
+#define DP_MAX_REPORT_AUTH	32
+#define DP_MAX_REPORT_VALUE	1024
+/* MIME nesting looked into for the attachment. */
+#define DP_MAX_REPORT_MIME_DEPTH	8
+/* A record's count: 10^12 messages is more than any receiver sees from
+ * one address in a day; a larger one is a broken report. */
+#define DP_MAX_REPORT_COUNT	1000000000000ULL
+/* Times in date_range: up to the year 9999. */
+#define DP_MAX_REPORT_TIME	253402300799ULL
+/* One stored report file. */
+#define DP_MAX_REPORT_STORED	(64 * 1024 * 1024)
 
 #endif
