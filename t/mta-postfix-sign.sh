@@ -41,9 +41,9 @@
 #   - the pipe(8) service runs as nobody instead of the example's
 #     dkimpipe, and the keystore belongs to nobody, made with
 #     dkimpipe-keys run as nobody, as the README tells the user to;
-#   - smtpd (user postfix) reads the sasldb database through its group
-#     (postfix, mode 0640) where the README adds postfix to the group
-#     sasl of /etc/sasldb2;
+#   - the sasldb database is made with saslpasswd2 in the realm of
+#     myhostname and given to the group postfix, mode 0640, as the README
+#     says for /etc/sasldb2, but in the temporary directory;
 #   - the certificate is self-signed for 127.0.0.1, and the client checks
 #     it (t/mta-postfix-submit.py).
 #
@@ -77,7 +77,7 @@ pf=$tmp/postfix
 cp -a "$cache" "$pf" || bail_out "cannot copy $cache"
 PF_LIB=$pf/usr/lib/postfix
 
-plan 48
+plan 51
 
 . "$t_dir/mta-postfix-lib.sh"
 
@@ -328,7 +328,7 @@ for _ in 1 2 3; do
 	SUBMIT_PORT=$("$py" "$smtp" port)
 	write_master_cf
 	if pf postfix start >"$tmp/start.out" 2>&1 &&
-	    "$py" "$smtp" wait "$SUBMIT_PORT" 10; then
+	    "$py" "$smtp" wait "$SUBMIT_PORT" "$(t_timeout 10)"; then
 		started=1
 		break
 	fi
@@ -369,6 +369,9 @@ submit()
 }
 
 # ------------------------------------------------------------ helpers --
+# the longest wait for a message to arrive or a log line to appear,
+# in seconds (20, scaled with DKIMPIPE_TEST_SLOW)
+WAIT=$(t_timeout 20)
 # msg FROM ID: a message from FROM to bob@dest.test, Message-ID <ID@good.test>
 msg()
 {
@@ -405,7 +408,7 @@ sigtags()
 # arrived MAILBOX ID: the one file in MAILBOX with Message-ID <ID@good.test>
 arrived()
 {
-	wait_until 20 has_file "$mail/$1" "^Message-ID: <$2@good.test>"
+	wait_until "$WAIT" has_file "$mail/$1" "^Message-ID: <$2@good.test>"
 	new_file "$mail/$1" "^Message-ID: <$2@good.test>" || echo /nonexistent
 }
 
@@ -450,13 +453,27 @@ like "$(field Received "$f" | head -n 1)" "^Received: by mx.test \\(Postfix, fro
 like "$(grep ' relay=dkimsign, ' "$tmp/maillog")" "to=<bob@dest.test>, relay=dkimsign,.* status=sent" \
     "the mail log shows the dkimsign pipe(8) service delivered it"
 
+# No Date: and no Message-ID: cleanup adds them (local_header_rewrite_clients)
+# before the message reaches the filter, so they are signed.
+printf 'From: Alice <alice@good.test>\nTo: Bob <bob@dest.test>\nSubject: no date\n\nHi Bob.\n' \
+    >"$tmp/nodate.eml"
+submit alice pw-alice alice@good.test "$tmp/nodate.eml" bob@dest.test
+wait_until "$WAIT" has_file "$mail/bob" '^Subject: no date$'
+f=$(new_file "$mail/bob" '^Subject: no date$') || f=/nonexistent
+like "$(field DKIM-Signature "$f" | head -n 1 | tr -d ' \t')" 'h=From:To:Subject:Message-Id:Date:' \
+    "a message without Date: and Message-ID: gets Postfix's, and they are signed"
+like "$(verified "$f")" '; dkim=pass .*; dkim=pass ' "and both signatures pass"
+
 # -------------------------------------------- the sender login map --
 msg 'Bob <bob@good.test>' notyours
 submit alice pw-alice bob@good.test "$tmp/notyours.eml" bob@dest.test
 like "$(cat "$tmp/sent")" '^rcpt	553	5\.7\.1 <bob@good\.test>: Sender address rejected: not owned by user alice' \
     "alice as bob@good.test, which the map does not give her: 553 5.7.1 during SMTP"
-wait_until 5 queue_empty
-is "$(queue_files)" 0 "and nothing is queued"
+like "$(grep 'NOQUEUE: reject: RCPT from .* 553 5\.7\.1 <bob@good\.test>' "$tmp/maillog")" \
+    'Sender address rejected: not owned by user alice; from=<bob@good\.test>' \
+    "the mail log: NOQUEUE, nothing was queued"
+wait_until "$WAIT" queue_empty
+is "$(queue_files)" 0 "and the queue is empty"
 like "$(grep '^alice@good\.test	' "$conf/dkimpipe_senders")" '^alice@good\.test	alice,bob$' \
     "dkimpipe-keys authz postfix puts bob (@good.test) on alice's line too"
 msg 'Bob <bob@good.test>' forbob
@@ -486,7 +503,7 @@ fi
 msg 'Dave <dave@good.test>' dave
 submit alice pw-alice alice@good.test "$tmp/dave.eml" bob@dest.test
 is "$sent" "data 250" "alice with From: dave@good.test: Postfix accepts it (250)"
-wait_until 20 has_file "$mail/alice" '^Message-ID: <dave@good.test>'
+wait_until "$WAIT" has_file "$mail/alice" '^Message-ID: <dave@good.test>'
 dsn=$(new_file "$mail/alice" '^Message-ID: <dave@good.test>') || dsn=/nonexistent
 check "then bounces it to alice, the envelope sender" test -f "$dsn"
 tr '\n' ' ' <"$dsn" 2>/dev/null | sed 's/[[:space:]]\{1,\}/ /g' >"$tmp/dsn.flat"
@@ -501,7 +518,7 @@ chmod 0644 "$rsa"
 msg 'Alice <alice@good.test>' late
 submit alice pw-alice alice@good.test "$tmp/late.eml" bob@dest.test
 is "$sent" "data 250" "the domain's RSA key readable by all: the message is queued"
-wait_until 20 grep -q 'relay=dkimsign,.*status=deferred' "$tmp/maillog"
+wait_until "$WAIT" grep -q 'relay=dkimsign,.*status=deferred' "$tmp/maillog"
 like "$(grep 'relay=dkimsign,.*status=deferred' "$tmp/maillog")" \
     'dsn=4\.3\.0, status=deferred \(.*dkimpipe-sign: fatal: key .*202612r\.pem: private key is group- or world-accessible' \
     "dkimpipe-sign exits 75: Postfix defers (4.3.0) with its line"
@@ -517,7 +534,7 @@ is "$(sigtags "$f")" "$dsel" "signed by both keys"
 like "$(verified "$f")" '; dkim=pass .*; dkim=pass ' "which pass"
 drop_fields 7 "$f" | cmp -s - "$tmp/late.eml"
 ok $? "and the message alice sent, byte for byte: nothing lost"
-wait_until 10 queue_empty
+wait_until "$WAIT" queue_empty
 is "$(queue_files)$(grep -l '^Message-ID: <late@good.test>' "$mail/bob/new"/* | wc -l | tr -d ' ')" 01 \
     "the queue is empty, and bob has it once"
 
