@@ -84,6 +84,12 @@ SUBSCRIBER=sub@example.net
 mktmpdir tmp
 # shellcheck disable=SC2154 # mktmpdir set it
 chmod 0755 "$tmp"		# the Exim user reaches its files through it
+# The test's own runs of the programs read no /etc/dkimpipe/dkimpipe.conf
+# (Exim's get the list host's file, see above).
+: >"$tmp/none.conf"
+DKIMPIPE_CONFIG=$tmp/none.conf
+export DKIMPIPE_CONFIG
+# shellcheck disable=SC2154 # lib.sh sets t_dir
 exim_src=$(sh "$t_dir/mta-exim-get.sh" ${DKIMPIPE_EXIM_CACHE:+"$DKIMPIPE_EXIM_CACHE"} \
     2>"$tmp/get.err") ||
     skip_all "no Exim: $(tr '\n' ' ' <"$tmp/get.err")"
@@ -92,8 +98,10 @@ exim_src=$(sh "$t_dir/mta-exim-get.sh" ${DKIMPIPE_EXIM_CACHE:+"$DKIMPIPE_EXIM_CA
 
 # ---------------------------------------------------------- Exim user --
 . "$t_dir/mta-exim-lib.sh"
+# as_exim CMD...: run CMD as the Exim user
 as_exim()
 {
+	# shellcheck disable=SC2154 # mta-exim-lib.sh sets uid and gid
 	setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$@"
 }
 mkdir "$tmp/bin"
@@ -130,9 +138,7 @@ t_dns_start "$tmp/dns" "$tmp/records" --dnssec
 # trust anchor it names
 chmod 0755 "$tmp/dns"
 chmod 0644 "$UNBOUND_CONF" ${ANCHOR:+"$ANCHOR"}
-# the test's own runs read no /etc/dkimpipe/dkimpipe.conf
-: >"$tmp/none.conf"
-VERIFY="$verify --config=$tmp/none.conf --resolver-conf $UNBOUND_CONF --timeout $(t_timeout 5s)"
+VERIFY="$verify --resolver-conf $UNBOUND_CONF --timeout $(t_timeout 5s)"
 
 # ------------------------------------------------------ configuration --
 port_l=$("$py" "$t_dir/mta-exim-client.py" port)
@@ -167,7 +173,8 @@ L=$tmp/lists
 echo "fwd: carol@example.net" >"$L/aliases"
 chmod 0644 "$L/dkimpipe.conf" "$L/aliases"
 
-# The documented snippets, with this test's paths.
+# The documented snippets, with this test's paths and the changes listed
+# at the top.
 paths()
 {
 	sed -e "s|/usr/bin/dkimpipe-verify|$tmp/bin/dkimpipe-verify|g" \
@@ -430,7 +437,7 @@ dkimpy_is "$f" "dkimpy's arc_verify passes it too"
 # An earlier forwarder, relay.example, checked and sealed it (i=1).
 msg chained "$LIST" "a chained post"
 $VERIFY --authserv-id relay.example <"$tmp/chained.eml" |
-    "$seal" -k "$tmp/others" --config="$tmp/none.conf" -A relay.example \
+    "$seal" -k "$tmp/others" -A relay.example \
     -d relay.example >"$tmp/chained.sealed" 2>"$tmp/seal.err" ||
     { diag_file "$tmp/seal.err"; bail_out "sealing as relay.example failed"; }
 send "$LIST" "$tmp/chained.sealed"
