@@ -14,12 +14,13 @@
         is 250 only once the SMTP server took the message(s) made for
         it, else 451. One line per message handled goes to FILE.
         Runs until killed.
-    mta-list-manager.py send --port Q [--source IP] --sender ADDR
-                             --rcpt ADDR FILE
+    mta-list-manager.py send --port Q [--source IP] [--timeout SECONDS]
+                             --sender ADDR --rcpt ADDR FILE
         one SMTP message to 127.0.0.1:Q from the local address IP
         (default 127.0.0.1; 127.0.0.2 is "outside" for the list host's
-        routers); prints the server's code after the message, or the
-        code that refused it earlier.
+        routers), its line endings made CRLF; prints "CODE TEXT", the
+        server's answer after the message, or the one that refused it
+        earlier (each answer awaited SECONDS, default 60).
 
 Exit status: 0, 1 when the SMTP session failed, 64 for bad arguments.
 """
