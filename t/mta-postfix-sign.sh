@@ -19,7 +19,8 @@
 #     envelope sender that the sender login map (from dkimpipe-keys authz
 #     postfix) does not give them gets 553 5.7.1 during SMTP and nothing
 #     is queued; a user allowed a whole domain may use an address that
-#     another user has on a line of its own;
+#     another user has on a line of its own; an address extension passes
+#     Postfix's check, and dkimpipe-sign refuses it in From:;
 #   - the mail of a user who logged in arrives signed by the domain's
 #     keys, and both signatures verify with dkimpipe-verify (DNSSEC
 #     secure) and with dkimpy; a user with a key of their own is signed
@@ -77,7 +78,7 @@ pf=$tmp/postfix
 cp -a "$cache" "$pf" || bail_out "cannot copy $cache"
 PF_LIB=$pf/usr/lib/postfix
 
-plan 51
+plan 53
 
 . "$t_dir/mta-postfix-lib.sh"
 
@@ -255,6 +256,8 @@ default_transport = error:5.3.0 no mail leaves the test
 relay_transport = error:5.3.0 no mail leaves the test
 notify_classes =
 biff = no
+# as in Debian's main.cf
+recipient_delimiter = +
 EOS
 {
 	echo
@@ -481,6 +484,17 @@ submit bob pw-bob alice@good.test "$tmp/forbob.eml" bob@dest.test
 is "$sent" "data 250" "so bob, allowed all of good.test, may use alice@good.test as envelope sender"
 f=$(arrived bob forbob)
 is "$(sigtags "$f")" "$dsel" "his mail is signed with the domain's keys"
+
+# An address extension: Postfix looks alice+news@good.test up as
+# alice@good.test too (CAVEATS in dkimpipe-keys(1)); dkimpipe-sign does not.
+msg 'Alice <alice+news@good.test>' ext
+submit alice pw-alice alice+news@good.test "$tmp/ext.eml" bob@dest.test
+is "$sent" "data 250" "alice as alice+news@good.test: Postfix accepts it (recipient_delimiter +)"
+wait_until "$WAIT" has_file "$mail/alice" '^Message-ID: <ext@good.test>'
+dsn=$(new_file "$mail/alice" '^Message-ID: <ext@good.test>') || dsn=/nonexistent
+like "$(tr '\n' ' ' <"$dsn" 2>/dev/null | sed 's/[[:space:]]\{1,\}/ /g')" \
+    'Diagnostic-Code: x-unix; dkimpipe-sign: fatal: refused: user alice may not send as alice\+news@good\.test' \
+    "and dkimpipe-sign refuses the same address in From: (bounced to alice)"
 
 # -------------------------------------------------- a per-user key --
 msg 'Carol <carol@good.test>' carol
