@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "b64.h"
 #include "buf.h"
 #include "crypto.h"
 #include "dns.h"
@@ -24,6 +25,8 @@
 #include "keystore.h"
 #include "limits.h"
 #include "log.h"
+#include "openpgpkey.h"
+#include "pgpstore.h"
 #include "proc.h"
 #include "status.h"
 
@@ -33,7 +36,7 @@ enum { OPT_VERSION = 1 };
 
 struct opts {
 	char	*keystore, *domain, *selector, *algorithm, *user, *identity;
-	char	*format, *resolver_conf, *timeout, *policy, *rua;
+	char	*format, *resolver_conf, *timeout, *policy, *rua, *address;
 	int	 bits, ttl, strict;
 	long	 timeout_ms;	/* --timeout, parsed */
 };
@@ -53,6 +56,7 @@ opts_free(struct opts *o)
 	free(o->timeout);
 	free(o->policy);
 	free(o->rua);
+	free(o->address);
 }
 
 static void
@@ -133,6 +137,7 @@ print_record(const struct keystore *ks, const struct ks_entry *e,
 		printf("%s._domainkey.%s\tTXT\t%s\n", e->selector, e->domain,
 		    buf_data(v));
 	} else {
+		/* "generic" is for OPENPGPKEY: TXT is known everywhere */
 		if (strcmp(fmt, "nsupdate") == 0) {
 			printf("update delete %s._domainkey.%s. TXT\n",
 			    e->selector, e->domain);
@@ -153,18 +158,108 @@ print_record(const struct keystore *ks, const struct ks_entry *e,
 	return 0;
 }
 
+/*
+ * The stored key of e, checked again now (it may have expired since it
+ * was imported) into *key; a warning and DP_E_KEYBAD when it is no
+ * longer a key to publish or compare.
+ */
+static int
+pgp_key(const struct pgpstore *ps, const struct pgp_entry *e,
+    struct buf **key)
+{
+	char path[4096], why[256];
+	int r;
+
+	if ((r = pgpstore_load(ps, e, key, path, sizeof(path))) != 0) {
+		log_warn("openpgp key %s: %s", path, dp_strerror(r));
+		return r;
+	}
+	if ((r = openpgpkey_check(buf_data(*key), buf_len(*key), e->addr,
+	    time(NULL), 0, NULL, why, sizeof(why))) != 0) {
+		log_warn("openpgp key of %s: %s: not published", e->addr, why);
+		buf_free(*key);
+		*key = NULL;
+	}
+	return r;
+}
+
+/*
+ * One OPENPGPKEY record (RFC 7929 2.3: the key in base64) for e. The
+ * generic format is RFC 3597's, for a server that does not know type 61.
+ */
+static int
+print_openpgpkey(const struct pgpstore *ps, const struct pgp_entry *e,
+    const struct opts *o)
+{
+	const char *fmt = o->format != NULL ? o->format : "zone";
+	char name[OPENPGPKEY_NAME_MAX];
+	struct buf *key = NULL, *v;
+	const unsigned char *p;
+	size_t i;
+	int r;
+
+	if ((r = openpgpkey_name(e->addr, name, sizeof(name))) != 0 ||
+	    (r = pgp_key(ps, e, &key)) != 0)
+		return r;
+	if ((v = buf_new(4 * DP_MAX_OPENPGPKEY_BYTES)) == NULL) {
+		buf_free(key);
+		return DP_E_NOMEM;
+	}
+	p = (const unsigned char *)buf_data(key);
+	if (strcmp(fmt, "generic") == 0) {
+		for (i = 0, r = 0; r == 0 && i < buf_len(key); i++)
+			r = buf_printf(v, "%02x", p[i]);
+	} else
+		r = b64_encode(v, p, buf_len(key));
+	if (r != 0) {
+		buf_free(v);
+		buf_free(key);
+		return r;
+	}
+	if (strcmp(fmt, "single") == 0)
+		printf("%s\tOPENPGPKEY\t%s\n", name, buf_data(v));
+	else if (strcmp(fmt, "nsupdate") == 0)
+		printf("update delete %s. OPENPGPKEY\nupdate add %s. %d "
+		    "OPENPGPKEY %s\n", name, name, o->ttl, buf_data(v));
+	else if (strcmp(fmt, "generic") == 0)
+		printf("%s.\t%d\tIN\tTYPE61\t\\# %zu %s\n", name, o->ttl,
+		    buf_len(key), buf_data(v));
+	else
+		printf("%s.\t%d\tIN\tOPENPGPKEY\t%s\n", name, o->ttl,
+		    buf_data(v));
+	buf_free(v);
+	buf_free(key);
+	return r;
+}
+
+/* Whether --domain and --address choose e (no --selector: DKIM only). */
+static int
+pgp_wanted(const struct pgp_entry *e, const struct opts *o)
+{
+	const char *at = strrchr(e->addr, '@');
+
+	return o->selector == NULL && (o->domain == NULL ||
+	    domain_eq(at + 1, o->domain)) && (o->address == NULL ||
+	    (strlen(o->address) == strlen(e->addr) && strncmp(o->address,
+	    e->addr, (size_t)(at - e->addr)) == 0 &&
+	    strcasecmp(o->address + (at - e->addr), at) == 0));
+}
+
+/* ps NULL: the DKIM records only (after new, import, rotate, revoke). */
 static void
-cmd_dns(struct keystore *ks, const struct opts *o)
+cmd_dns(struct keystore *ks, const struct pgpstore *ps, const struct opts *o)
 {
 	size_t i, n = 0;
 	int r, failed = 0;
 
 	if (o->format != NULL && strcmp(o->format, "zone") != 0 &&
 	    strcmp(o->format, "single") != 0 &&
-	    strcmp(o->format, "nsupdate") != 0)
-		log_fatal(EX_USAGE, "dns: --format: want zone, single or "
-		    "nsupdate");
-	for (i = 0; i < keystore_count(ks); i++) {
+	    strcmp(o->format, "nsupdate") != 0 &&
+	    strcmp(o->format, "generic") != 0)
+		log_fatal(EX_USAGE, "dns: --format: want zone, generic, single "
+		    "or nsupdate");
+	for (i = 0; ks != NULL && i < keystore_count(ks) &&
+	    o->address == NULL; i++) {
 		const struct ks_entry *e = keystore_entry(ks, i);
 
 		if ((o->domain != NULL && !domain_eq(e->domain, o->domain)) ||
@@ -175,13 +270,24 @@ cmd_dns(struct keystore *ks, const struct opts *o)
 		if ((r = print_record(ks, e, o)) != 0)
 			failed = r;
 	}
+	/* after the DKIM records: RFC 7929 keys of the domain's users */
+	for (i = 0; ps != NULL && i < pgpstore_count(ps); i++) {
+		const struct pgp_entry *e = pgpstore_entry(ps, i);
+
+		if (!pgp_wanted(e, o))
+			continue;
+		n++;
+		/* a key that expired is left out, with a warning */
+		if ((r = print_openpgpkey(ps, e, o)) != 0 && r != DP_E_KEYBAD)
+			failed = r;
+	}
 	if (o->format != NULL && strcmp(o->format, "nsupdate") == 0 && n > 0)
 		printf("send\n");
 	if (failed != 0)
 		keys_fatal(failed, "dns");
 	if (n == 0)
-		log_fatal(EX_USAGE, "dns: no keys for %s", o->domain != NULL ?
-		    o->domain : "any domain");
+		log_fatal(EX_USAGE, "dns: no keys for %s", o->address != NULL ?
+		    o->address : o->domain != NULL ? o->domain : "any domain");
 }
 
 /*
@@ -253,18 +359,83 @@ p_of(const char *s, size_t n, struct taglist *tl)
  * Exit 0 when every record is published as it should be, 1 when one is
  * missing or differs, 75 when DNS could not answer.
  */
+/* The OpenPGP checks a run of check makes at most (--address for more). */
+#define PGP_CHECKS	64
+
+/*
+ * One OPENPGPKEY answer for e against the stored key: "ok", or why not.
+ * *bad for a record missing or different, *temp when DNS could not say.
+ */
 static void
-cmd_check(struct keystore *ks, const struct opts *o)
+pgp_compare(const struct pgpstore *ps, const struct pgp_entry *e,
+    const struct dns_txt *t, int *bad, int *temp)
 {
-	struct dns_txt res[DP_MAX_SIGS];
+	char why[256];
+	struct buf *key = NULL;
+	size_t k, big;
+	int match = 0;
+
+	printf("%s\tOPENPGPKEY\t", e->addr);
+	if (t->sec == DNSSEC_BOGUS) {
+		/* what came failed validation: never compared */
+		printf("DNSSEC bogus: %s\n", t->why);
+		*temp = 1;
+		return;
+	}
+	if (t->status == DNS_TEMP || t->status == DNS_REFUSED) {
+		printf("DNS error: %s\n", t->why);
+		*temp = 1;
+		return;
+	}
+	if (t->status != DNS_OK) {
+		printf("not published (DNSSEC %s)\n", dnssec_name(t->sec));
+		*bad = 1;
+		return;
+	}
+	if (pgp_key(ps, e, &key) != 0) {
+		printf("cannot read our own key\n");
+		*bad = 1;
+		return;
+	}
+	/* RFC 7929 2.1: the record is the key, byte for byte */
+	for (k = 0; k < t->nrec && !match; k++)
+		match = buf_len(t->rec[k]) == buf_len(key) && memcmp(buf_data(
+		    t->rec[k]), buf_data(key), buf_len(key)) == 0;
+	big = t->more ? 0 : t->nans - t->nrec;
+	printf("%s (DNSSEC %s)", match ? "ok" : "DIFFERENT from the keystore",
+	    dnssec_name(t->sec));
+	if (!match && t->nrec > 0 && openpgpkey_check(buf_data(t->rec[0]),
+	    buf_len(t->rec[0]), e->addr, time(NULL), 0, NULL, why,
+	    sizeof(why)) != 0)
+		printf("; published: %s", why);
+	else if (!match && t->nrec > 0)
+		printf("; published: another key for %s", e->addr);
+	if (t->nans > 1)
+		printf("; %zu records", t->nans);
+	if (big > 0)
+		printf("; %zu over %d bytes, not read", big,
+		    DP_MAX_OPENPGPKEY_BYTES);
+	if (match && t->sec != DNSSEC_SECURE)
+		printf("; without DNSSEC, senders cannot trust it (RFC 7929 7)");
+	printf("\n");
+	*bad |= !match;
+	buf_free(key);
+}
+
+static void
+cmd_check(struct keystore *ks, const struct pgpstore *ps,
+    const struct opts *o)
+{
+	struct dns_txt res[DP_MAX_SIGS], pres[PGP_CHECKS];
 	const struct ks_entry *ent[DP_MAX_SIGS];
+	const struct pgp_entry *pent[PGP_CHECKS];
 	struct dns_opts dopts = { o->resolver_conf, NULL, 0 };
 	struct taglist want_tl, got_tl;
 	const struct tag *want, *got;
 	struct dns *dns;
 	struct buf *v;
 	char name[600], why[512];
-	size_t i, k, n = 0;
+	size_t i, k, n = 0, np = 0;
 	int r, bad = 0, temp = 0, match;
 	long ms = o->timeout_ms;	/* main() checked --timeout */
 
@@ -272,7 +443,8 @@ cmd_check(struct keystore *ks, const struct opts *o)
 	if ((r = dns_new(&dopts, &dns, why, sizeof(why))) != 0)
 		log_fatal(EX_CONFIG, "resolver: %s", why);
 	dns_set_budget(dns, ms);
-	for (i = 0; i < keystore_count(ks) && n < DP_MAX_SIGS; i++) {
+	for (i = 0; i < keystore_count(ks) && n < DP_MAX_SIGS &&
+	    o->address == NULL; i++) {
 		const struct ks_entry *e = keystore_entry(ks, i);
 
 		if (!domain_eq(e->domain, o->domain) || (o->selector != NULL &&
@@ -285,8 +457,23 @@ cmd_check(struct keystore *ks, const struct opts *o)
 			log_fatal(EX_TEMPFAIL, "check: too many lookups");
 		n++;
 	}
-	if (n == 0)
-		log_fatal(EX_USAGE, "check: no keys for %s", o->domain);
+	for (i = 0; i < pgpstore_count(ps); i++) {
+		const struct pgp_entry *e = pgpstore_entry(ps, i);
+
+		if (!pgp_wanted(e, o))
+			continue;
+		if (np == PGP_CHECKS)
+			log_fatal(EX_USAGE, "check: more than %d OpenPGP keys in "
+			    "%s: check them one --address at a time",
+			    PGP_CHECKS, o->domain);
+		pent[np] = e;
+		if (openpgpkey_submit(dns, e->addr, &pres[np]) != 0)
+			log_fatal(EX_TEMPFAIL, "check: too many lookups");
+		np++;
+	}
+	if (n == 0 && np == 0)
+		log_fatal(EX_USAGE, "check: no keys for %s", o->address != NULL ?
+		    o->address : o->domain);
 	if (dns_wait(dns) != 0)
 		log_fatal(EX_TEMPFAIL, "check: resolver failure");
 	if ((v = buf_new(DP_MAX_SIG_BYTES)) == NULL)
@@ -322,6 +509,10 @@ cmd_check(struct keystore *ks, const struct opts *o)
 			bad |= !match;
 		}
 		dns_txt_clear(&res[i]);
+	}
+	for (i = 0; i < np; i++) {
+		pgp_compare(ps, pent[i], &pres[i], &bad, &temp);
+		dns_txt_clear(&pres[i]);
 	}
 	buf_free(v);
 	dns_free(dns);
@@ -587,7 +778,7 @@ cmd_new(struct keystore *ks, struct opts *o)
 	}
 	free(o->selector);
 	o->selector = NULL;	/* print every record of the domain */
-	cmd_dns(ks, o);
+	cmd_dns(ks, NULL, o);
 	(void)fflush(stdout);	/* the records first, then what to do */
 	if (active && state == KS_ACTIVE)
 		log_warn("new: %s signs with %s as well from now on, before its "
@@ -665,7 +856,7 @@ cmd_import(struct keystore *ks, struct opts *o, struct privkey *pk)
 		undo_keys(ks, o->domain, made, 1, dirs);
 		keys_fatal(r, "import: saving selectors");
 	}
-	cmd_dns(ks, o);
+	cmd_dns(ks, NULL, o);
 }
 
 static void
@@ -722,7 +913,7 @@ cmd_state(struct keystore *ks, struct opts *o, const char *cmd,
 	if (s == KS_REVOKED) {
 		if ((r = keystore_remove_keyfile(ks, e)) != 0)
 			keys_fatal(r, "revoke: removing the key file");
-		cmd_dns(ks, o);
+		cmd_dns(ks, NULL, o);
 	}
 }
 
@@ -773,7 +964,7 @@ cmd_rotate(struct keystore *ks, struct opts *o)
 	}
 	for (i = 0; i < n; i++)
 		free(oldsel[i]);
-	cmd_dns(ks, o);
+	cmd_dns(ks, NULL, o);
 }
 
 /* Does the authz pattern p cover the exact address or @domain key? */
@@ -900,6 +1091,124 @@ cmd_authz(struct keystore *ks, const char **args)
 		keys_fatal(r, "authz: saving");
 }
 
+/*
+ * openpgp import: the address, the user and the key, all checked before
+ * the keystore directory is made. The key is refused (65) unless it is
+ * one public key, neither expired nor revoked, that may encrypt and has
+ * a user ID with the address; a secret key is refused too, not taken
+ * apart: whoever gave one by mistake has a copy to delete.
+ */
+static void
+pgp_import_check(struct opts *o, const char *file, struct openpgpkey *k)
+{
+	struct buf *b;
+	FILE *fp;
+	char chunk[4096], why[256];
+	size_t got;
+	int r;
+
+	if (o->address == NULL || *o->address == '\0')
+		log_fatal(EX_USAGE, "openpgp import: --address is required");
+	if (o->address[0] == '@' || !keystore_pattern_ok(o->address))
+		log_fatal(EX_USAGE, "openpgp import: --address %.*s%s: want "
+		    "local@domain (a dot-atom local part, no '#')",
+		    SHOWN(o->address));
+	/* the key is the user's own; the address names them otherwise */
+	if (o->user == NULL && (o->user = strdup(o->address)) == NULL)
+		log_fatal(EX_TEMPFAIL, "out of memory");
+	if (!keystore_user_ok(o->user))
+		log_fatal(EX_USAGE, "openpgp import: --user %.*s%s: not a user "
+		    "name (want " USER_WANT ")", SHOWN(o->user));
+	need(file, "a key file", "openpgp import");
+	if ((fp = fopen(file, "re")) == NULL)
+		log_fatal(EX_NOINPUT, "openpgp import: %s: %s", file,
+		    strerror(errno));
+	if ((b = buf_new(DP_MAX_OPENPGPKEY_BYTES)) == NULL)
+		log_fatal(EX_TEMPFAIL, "out of memory");
+	while ((got = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		if (buf_add(b, chunk, got) != 0)
+			log_fatal(EX_DATAERR, "openpgp import: %s: larger than "
+			    "%d bytes", file, DP_MAX_OPENPGPKEY_BYTES);
+	explicit_bzero(chunk, sizeof(chunk));
+	if (ferror(fp))
+		log_fatal(EX_NOINPUT, "openpgp import: %s: %s", file,
+		    strerror(errno));
+	fclose(fp);
+	r = openpgpkey_check(buf_data(b), buf_len(b), o->address, time(NULL),
+	    OPENPGPKEY_ARMOR, k, why, sizeof(why));
+	buf_free(b);
+	if (r == DP_E_KEYBAD || r == DP_E_LIMIT)
+		log_fatal(EX_DATAERR, "openpgp import: %s: %s", file, why);
+	if (r != 0)
+		log_fatal(dp_exitcode(r), "openpgp import: %s: %s", file,
+		    dp_strerror(r));
+}
+
+static void
+cmd_openpgp(struct pgpstore *ps, struct opts *o, const char **args,
+    struct openpgpkey *k)
+{
+	const char *sub = args[0];
+	char why[256];
+	struct buf *key;
+	size_t i;
+	int r;
+
+	if (sub == NULL)
+		log_fatal(EX_USAGE, "openpgp: want import, list or remove");
+	if (strcmp(sub, "import") == 0) {
+		if (pgpstore_find(ps, o->address) != NULL)
+			log_fatal(EX_USAGE, "openpgp import: %s has a key; "
+			    "openpgp remove it first", o->address);
+		if ((r = pgpstore_add(ps, o->address, o->user, k->fpr,
+		    buf_data(k->min), buf_len(k->min))) != 0)
+			keys_fatal(r, "openpgp import");
+		cmd_dns(NULL, ps, o);
+	} else if (strcmp(sub, "list") == 0) {
+		printf("%-32s %-24s %-40s %s\n", "ADDRESS", "USER",
+		    "FINGERPRINT", "STATE");
+		for (i = 0; i < pgpstore_count(ps); i++) {
+			const struct pgp_entry *e = pgpstore_entry(ps, i);
+			struct openpgpkey ki;
+			char path[4096], state[300];
+
+			if (!pgp_wanted(e, o))
+				continue;
+			if ((r = pgpstore_load(ps, e, &key, path,
+			    sizeof(path))) != 0)
+				snprintf(state, sizeof(state), "key file: %s",
+				    dp_strerror(r));
+			else if (openpgpkey_check(buf_data(key), buf_len(key),
+			    e->addr, time(NULL), 0, &ki, why, sizeof(why)) != 0)
+				snprintf(state, sizeof(state), "%s", why);
+			else {
+				time_t t = (time_t)ki.expires;
+				struct tm tm;
+
+				snprintf(state, sizeof(state), "ok");
+				if (ki.expires != 0 && gmtime_r(&t, &tm) != NULL)
+					strftime(state, sizeof(state),
+					    "ok, expires %Y-%m-%d", &tm);
+				buf_free(ki.min);
+			}
+			buf_free(key);
+			printf("%-32s %-24s %-40s %s\n", e->addr, e->user,
+			    e->fpr, state);
+		}
+	} else if (strcmp(sub, "remove") == 0) {
+		if (o->address == NULL)
+			log_fatal(EX_USAGE, "openpgp remove: --address is "
+			    "required");
+		if ((r = pgpstore_remove(ps, o->address)) == DP_E_NOKEY)
+			log_fatal(EX_USAGE, "openpgp remove: no key for %.*s%s",
+			    SHOWN(o->address));
+		if (r != 0)
+			keys_fatal(r, "openpgp remove");
+	} else
+		log_fatal(EX_USAGE, "openpgp: unknown command %.*s%s",
+		    SHOWN(sub));
+}
+
 /* --help's list of commands, as in the SYNOPSIS of dkimpipe-keys(1). */
 #define KEYS_COMMANDS \
     "Commands (the options above go before or after them):\n" \
@@ -914,11 +1223,13 @@ cmd_authz(struct keystore *ks, const char **args)
     "  authz add USER PATTERN...\n" \
     "  authz del USER [PATTERN...]\n" \
     "  authz list | authz postfix\n" \
-    "  authz check USER ADDRESS"
+    "  authz check USER ADDRESS\n" \
+    "  openpgp import --address ADDRESS [-u USER] FILE\n" \
+    "  openpgp list [-d DOMAIN] | openpgp remove --address ADDRESS"
 
 static const char *const commands[] = { "new", "import", "list", "dns",
 	"dmarc", "activate", "retire", "revoke", "rotate", "check", "authz",
-	NULL };
+	"openpgp", NULL };
 
 int
 main(int argc, const char **argv)
@@ -941,7 +1252,10 @@ main(int argc, const char **argv)
 		{ "identity", 'i', POPT_ARG_STRING, &o.identity, 0,
 		    "i= for a user key (user@domain)", "ADDRESS" },
 		{ "format", 'f', POPT_ARG_STRING, &o.format, 0,
-		    "dns: zone, single or nsupdate", "FORMAT" },
+		    "dns: zone, generic, single or nsupdate", "FORMAT" },
+		{ "address", 0, POPT_ARG_STRING, &o.address, 0,
+		    "openpgp, dns, check: a user's address (local@domain)",
+		    "ADDRESS" },
 		/* no -t: in the filters -t is --timeout (it was --ttl here) */
 		{ "ttl", 0, POPT_ARG_INT, &o.ttl, 0,
 		    "dns, dmarc: record TTL (3600)", "SECONDS" },
@@ -965,6 +1279,8 @@ main(int argc, const char **argv)
 		POPT_TABLEEND
 	};
 	struct keystore *ks;
+	struct pgpstore *ps = NULL;
+	struct openpgpkey pk;
 	struct privkey *ipk = NULL;
 	enum key_alg algs[2];
 	size_t nalgs;
@@ -975,6 +1291,7 @@ main(int argc, const char **argv)
 	int c, r;
 
 	memset(&o, 0, sizeof(o));
+	memset(&pk, 0, sizeof(pk));
 	o.ttl = 3600;
 	stdio_sanitize();
 	log_init(PROG, LOG_TO_STDERR);
@@ -1024,12 +1341,20 @@ main(int argc, const char **argv)
 		new_check(&o, algs, &nalgs);
 	else if (strcmp(cmd, "import") == 0)
 		ipk = import_check(&o, args[1]);
+	else if (strcmp(cmd, "openpgp") == 0 && args[1] != NULL &&
+	    strcmp(args[1], "import") == 0)
+		pgp_import_check(&o, args[2], &pk);
 	/* the first command on a fresh system makes the directory */
-	if (strcmp(cmd, "new") == 0 || strcmp(cmd, "import") == 0)
+	if (strcmp(cmd, "new") == 0 || strcmp(cmd, "import") == 0 ||
+	    pk.min != NULL)
 		if (mkdir(o.keystore, 0755) == -1 && errno != EEXIST)
 			log_fatal(EX_CONFIG, "keystore %s: %s", o.keystore,
 			    strerror(errno));
 	if ((r = keystore_open(o.keystore, &ks, why, sizeof(why))) != 0)
+		log_fatal(EX_CONFIG, "keystore %s: %s", o.keystore, why);
+	if ((strcmp(cmd, "dns") == 0 || strcmp(cmd, "check") == 0 ||
+	    strcmp(cmd, "openpgp") == 0) &&
+	    (r = pgpstore_open(o.keystore, &ps, why, sizeof(why))) != 0)
 		log_fatal(EX_CONFIG, "keystore %s: %s", o.keystore, why);
 	if (strcmp(cmd, "new") == 0)
 		cmd_new(ks, &o);
@@ -1038,7 +1363,7 @@ main(int argc, const char **argv)
 	else if (strcmp(cmd, "list") == 0)
 		cmd_list(ks, &o);
 	else if (strcmp(cmd, "dns") == 0)
-		cmd_dns(ks, &o);
+		cmd_dns(ks, ps, &o);
 	else if (strcmp(cmd, "dmarc") == 0)
 		cmd_dmarc(ks, &o);
 	else if (strcmp(cmd, "activate") == 0)
@@ -1050,10 +1375,14 @@ main(int argc, const char **argv)
 	else if (strcmp(cmd, "rotate") == 0)
 		cmd_rotate(ks, &o);
 	else if (strcmp(cmd, "check") == 0)
-		cmd_check(ks, &o);
+		cmd_check(ks, ps, &o);
 	else if (strcmp(cmd, "authz") == 0)
 		cmd_authz(ks, args + 1);
+	else if (strcmp(cmd, "openpgp") == 0)
+		cmd_openpgp(ps, &o, args + 1, &pk);
 	keystore_free(ks);
+	pgpstore_free(ps);
+	buf_free(pk.min);
 	privkey_free(ipk);
 	poptFreeContext(pc);
 	opts_free(&o);

@@ -318,7 +318,7 @@ openpgpkey_check(const void *data, size_t len, const char *addr, time_t now,
 	r = DP_E_KEYBAD;
 	if (rnp_key_have_secret(key, &b) != RNP_SUCCESS || b) {
 		snprintf(why, whylen, "a secret key: give the public key only "
-		    "(gpg --export, sq key delete --cert)");
+		    "(gpg --export, sq key extract-cert)");
 		goto out;
 	}
 	if (rnp_key_get_fprint(key, &fpr) != RNP_SUCCESS) {

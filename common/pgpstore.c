@@ -319,8 +319,9 @@ mkdir_0755(const char *path)
 {
 	struct stat st;
 
+	/* public keys: readable by whoever encrypts, whatever the umask */
 	if (mkdir(path, 0755) == 0)
-		return 0;
+		return chmod(path, 0755) == 0 ? 0 : DP_E_IO;
 	if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return 0;
 	return DP_E_IO;
