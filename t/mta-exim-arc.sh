@@ -237,18 +237,6 @@ check "the configurations and arc-forward use no system path" \
     test ! -s "$tmp/leftover" || diag_file "$tmp/leftover"
 
 # ---------------------------------------------------------- daemons --
-stop_exim()
-{
-	[ -f "$1/exim.pid" ] || return 0
-	_p=$(cat "$1/exim.pid")
-	kill "$_p" 2>/dev/null || return 0
-	_n=0
-	while kill -0 "$_p" 2>/dev/null && [ "$_n" -lt 100 ]; do
-		sleep 0.05
-		_n=$((_n + 1))
-	done
-	kill -9 "$_p" 2>/dev/null || :
-}
 "$py" "$t_dir/mta-list-manager.py" serve --lmtp-port "$port_lmtp" \
     --smtp-port "$port_l" --list "$LIST" --subscribers "$SUBSCRIBER" \
     --log "$tmp/manager.log" >"$tmp/manager.out" 2>&1 &

@@ -156,18 +156,6 @@ check "the Exim configuration uses no system path" test ! -s "$tmp/leftover" ||
     diag_file "$tmp/leftover"
 
 # ----------------------------------------------------------- daemon --
-stop_exim()
-{
-	[ -f "$1/exim.pid" ] || return 0
-	_p=$(cat "$1/exim.pid")
-	kill "$_p" 2>/dev/null || return 0
-	_n=0
-	while kill -0 "$_p" 2>/dev/null && [ "$_n" -lt 100 ]; do
-		sleep 0.05
-		_n=$((_n + 1))
-	done
-	kill -9 "$_p" 2>/dev/null || :
-}
 at_exit "stop_exim '$tmp/mx'"
 exim_x -bd >"$tmp/mx.start" 2>&1
 "$py" "$t_dir/mta-exim-client.py" wait "$port" "$(t_timeout 10)"

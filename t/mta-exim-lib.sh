@@ -1,7 +1,7 @@
-# mta-exim-lib.sh - what t/mta-exim.sh and t/mta-exim-data.sh share: the
-# Exim user. Sourced after t/lib.sh and mktmpdir; sets uid and gid to
-# Debian-exim's, made up through nss_wrapper where the account does not
-# exist (wrap: the environment that runs Exim with it, or empty).
+# mta-exim-lib.sh - what the Exim tests (t/mta-exim*.sh) share: the Exim
+# user, and stop_exim. Sourced after t/lib.sh and mktmpdir; sets uid and
+# gid to Debian-exim's, made up through nss_wrapper where the account
+# does not exist (wrap: the environment that runs Exim with it, or empty).
 
 wrap=
 if uid=$(id -u Debian-exim 2>/dev/null); then
@@ -24,3 +24,18 @@ else
 	{ getent group; echo "Debian-exim:x:$gid:"; } >"$tmp/group"
 	wrap="LD_PRELOAD=$nsslib NSS_WRAPPER_PASSWD=$tmp/passwd NSS_WRAPPER_GROUP=$tmp/group"
 fi
+
+# stop_exim DIR: stop the daemon whose pid file is DIR/exim.pid, waiting
+# up to 5 s for it to go before it is killed.
+stop_exim()
+{
+	[ -f "$1/exim.pid" ] || return 0
+	_p=$(cat "$1/exim.pid")
+	kill "$_p" 2>/dev/null || return 0
+	_n=0
+	while kill -0 "$_p" 2>/dev/null && [ "$_n" -lt 100 ]; do
+		sleep 0.05
+		_n=$((_n + 1))
+	done
+	kill -9 "$_p" 2>/dev/null || :
+}

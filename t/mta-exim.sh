@@ -169,19 +169,6 @@ check "the Exim configurations use no system path" test ! -s "$tmp/leftover" ||
     diag_file "$tmp/leftover"
 
 # ---------------------------------------------------------- daemons --
-# stop_exim DIR: stop the daemon whose pid file is in DIR, and wait for it.
-stop_exim()
-{
-	[ -f "$1/exim.pid" ] || return 0
-	_p=$(cat "$1/exim.pid")
-	kill "$_p" 2>/dev/null || return 0
-	_n=0
-	while kill -0 "$_p" 2>/dev/null && [ "$_n" -lt 100 ]; do
-		sleep 0.05
-		_n=$((_n + 1))
-	done
-	kill -9 "$_p" 2>/dev/null || :
-}
 at_exit "stop_exim '$tmp/mx'"
 exim_b -bd >"$tmp/mx.start" 2>&1
 at_exit "stop_exim '$tmp/submit'"
