@@ -44,7 +44,8 @@
 #     dkimpipe-keys run as nobody, as the README tells the user to;
 #   - the sasldb database is made with saslpasswd2 in the realm of
 #     myhostname and given to the group postfix, mode 0640, as the README
-#     says for /etc/sasldb2, but in the temporary directory;
+#     says for /etc/sasldb2 (there with dpkg-statoverride), but in the
+#     temporary directory;
 #   - the certificate is self-signed for 127.0.0.1, and the client checks
 #     it (t/mta-postfix-submit.py).
 #
