@@ -401,10 +401,11 @@ dkimpy()
 	"$dkpy" "$t_dir/verify-dkimpy.py" --port "$PORT" "$1" >"$tmp/dkimpy.out" 2>&1
 	cut -f 4 "$tmp/dkimpy.out" | tr '\n' ' ' | sed 's/ $//'
 }
-# sigtags FILE: "d=D s=S" of each DKIM-Signature, space-separated
+# sigtags FILE: "d=D s=S" of each DKIM-Signature, space-separated (read
+# before bh=, so that no base64 is taken for a tag)
 sigtags()
 {
-	field DKIM-Signature "$1" | while read -r _sg; do
+	field DKIM-Signature "$1" | sed 's/;[[:space:]]*bh=.*//' | while read -r _sg; do
 		printf '%s ' "$(echo "$_sg" | grep -o '[[:space:];]d=[^;]*' | tr -d ' \t;')"
 		printf '%s ' "$(echo "$_sg" | grep -o '[[:space:];]s=[^;]*' | tr -d ' \t;')"
 	done | sed 's/ $//'
