@@ -18,6 +18,10 @@
 # top.
 #
 # What it shows:
+#   - the wrapper alone (fake dkimpipe-seal and sendmail): sendmail gets
+#     -G -i -f SENDER -- RECIPIENT... and the sealed message, and only
+#     when dkimpipe-seal exited 0; dkimpipe-seal's own 64, 65 or 75
+#     otherwise, 75 for any other status, when it dies or sendmail fails;
 #   - a post signed by its author's domain arrives with one ARC set, i=1
 #     and cv=none, sealed by lists.example.org, whose
 #     ARC-Authentication-Results carry the dkim=pass of the way in, above
@@ -80,9 +84,88 @@ pf=$tmp/postfix
 cp -a "$cache" "$pf" || bail_out "cannot copy $cache"
 PF_LIB=$pf/usr/lib/postfix
 
-plan 39
+plan 53
 
 . "$t_dir/mta-postfix-lib.sh"
+
+# ------------------------------------------------------ the wrapper alone --
+# arcseal-postfix with fakes for dkimpipe-seal and sendmail: what it hands
+# sendmail, and which status it returns.
+fake=$tmp/fake
+mkdir "$fake" "$fake/tmp"
+cat >"$fake/seal" <<'EOF'
+#!/bin/sh
+# FAKE_SEAL: pass (add a field), kill (die by SIGKILL), or an exit status
+echo "$*" >"$FAKE_DIR/seal.args"
+case $FAKE_SEAL in
+pass)	echo 'ARC-Seal: i=1; fake'; exec cat ;;
+kill)	kill -KILL $$ ;;
+*)	cat >/dev/null
+	echo "dkimpipe-seal: fatal: fake status $FAKE_SEAL" >&2
+	exit "$FAKE_SEAL" ;;
+esac
+EOF
+cat >"$fake/sendmail" <<'EOF'
+#!/bin/sh
+for a; do printf '<%s>\n' "$a"; done >"$FAKE_DIR/sendmail.args"
+cat >"$FAKE_DIR/sendmail.in"
+exit "${FAKE_SENDMAIL:-0}"
+EOF
+chmod 0755 "$fake/seal" "$fake/sendmail"
+sed -e "s|^DKIMPIPE_SEAL=/usr/bin/dkimpipe-seal\$|DKIMPIPE_SEAL=$fake/seal|" \
+    -e "s|^DKIMPIPE_CONF=/etc/dkimpipe/dkimpipe.conf\$|DKIMPIPE_CONF=$fake/dkimpipe.conf|" \
+    -e "s|^SENDMAIL=/usr/sbin/sendmail\$|SENDMAIL=$fake/sendmail|" \
+    "$examples/arcseal-postfix" >"$fake/wrapper"
+chmod 0755 "$fake/wrapper"
+[ "$(grep -c "^[A-Z_]*=$fake/" "$fake/wrapper")" = 3 ] ||
+    bail_out "$examples/arcseal-postfix: no DKIMPIPE_SEAL=, DKIMPIPE_CONF= and SENDMAIL= lines to point at the test's programs"
+printf 'Authentication-Results: %s; dkim=pass\nFrom: a@author.example\nSubject: s\n\nbody\n' \
+    "$AUTHSERV" >"$fake/msg"
+
+# wrap SEAL SENDMAIL_STATUS ARG...: run the wrapper with the fakes
+wrap()
+{
+	_wr_v=$1
+	_wr_s=$2
+	shift 2
+	rm -f "$fake/seal.args" "$fake/sendmail.args" "$fake/sendmail.in"
+	run env FAKE_DIR="$fake" FAKE_SEAL="$_wr_v" FAKE_SENDMAIL="$_wr_s" \
+	    TMPDIR="$fake/tmp" "$fake/wrapper" "$@" <"$fake/msg"
+}
+# ran: "sendmail" if the fake sendmail ran
+ran() { test -e "$fake/sendmail.args" && echo sendmail; }
+
+wrap pass 0 list-bounces@lists.example.org bob@dest.test -odd@dest.test
+is "$status" 0 "wrapper: dkimpipe-seal passes, sendmail queues it: exit 0"
+is "$(tr '\n' ' ' <"$fake/sendmail.args" 2>/dev/null)" \
+    "<-G> <-i> <-f> <list-bounces@lists.example.org> <--> <bob@dest.test> <-odd@dest.test> " \
+    "wrapper: sendmail -G -i -f SENDER -- RECIPIENT... (a leading - stays a recipient)"
+{ echo 'ARC-Seal: i=1; fake'; cat "$fake/msg"; } >"$fake/want"
+check "wrapper: sendmail gets the sealed message" cmp "$fake/want" "$fake/sendmail.in"
+is "$(cat "$fake/seal.args")" "--config $fake/dkimpipe.conf" \
+    "wrapper: dkimpipe-seal reads the configuration file named in the wrapper"
+wrap pass 0 '' bob@dest.test
+is "$(sed -n '3,4p' "$fake/sendmail.args" 2>/dev/null | tr '\n' ' ')" "<-f> <> " \
+    "wrapper: the null sender stays null (-f '')"
+for st in 75 65 64; do
+	wrap $st 0 list-bounces@lists.example.org bob@dest.test
+	is "$status:$(ran)" "$st:" "wrapper: dkimpipe-seal exits $st: exit $st, sendmail not run"
+done
+is "$err" "dkimpipe-seal: fatal: fake status 64" \
+    "wrapper: dkimpipe-seal's line is all pipe(8) gets"
+wrap 77 0 list-bounces@lists.example.org bob@dest.test
+is "$status:$(ran)" "75:" \
+    "wrapper: an exit status dkimpipe-seal does not document (77): exit 75"
+wrap kill 0 list-bounces@lists.example.org bob@dest.test
+is "$status:$(ran)" "75:" \
+    "wrapper: dkimpipe-seal killed by a signal: exit 75 (a defer, not pipe(8)'s bounce for 137)"
+wrap pass 1 list-bounces@lists.example.org bob@dest.test
+is "$status" 75 "wrapper: sendmail fails after a clean seal: exit 75, never 0 or 1"
+wrap pass 0 list-bounces@lists.example.org
+is "$status:$(test -e "$fake/seal.args" && echo seal)" "75:" \
+    "wrapper: no recipient (a master.cf mistake): exit 75 before dkimpipe-seal runs"
+is "$(find "$fake/tmp" -type f | wc -l | tr -d ' ')" 0 \
+    "wrapper: no temporary file left behind"
 
 # ------------------------------------------------------------ DNS, keys --
 # the author's and the upstream forwarder's keystores are the test's; the
@@ -360,6 +443,8 @@ is "$(field Authentication-Results "$bob1" | grep -c "^Authentication-Results: $
     "and is gone from the message: one Authentication-Results of $AUTHSERV, the verifier's"
 is "$(field ARC-Seal "$carol1")" "$(field ARC-Seal "$bob1")" \
     "carol's copy has the same seal (one run of the filter for both)"
+# (pipe(8) logs once its command is done, maybe after the delivery)
+wait_until "$W" grep -q 'to=<carol@dest\.test>, relay=arcseal,.* status=sent' "$tmp/maillog"
 like "$(grep ' relay=arcseal, ' "$tmp/maillog")" "to=<bob@dest\\.test>, relay=arcseal,.* status=sent" \
     "the mail log shows the arcseal pipe(8) service delivered it"
 dv=$(dest_verify "$bob1")
@@ -394,9 +479,13 @@ else
 fi
 
 # -------------------------------------------- sealing fails: deferred --
-# the keystore taken from the pipe user
+# the keystore taken from the pipe user, once pipe(8) has logged the
+# two posts above (two recipients each)
+arcseal_lines() { grep -c ' relay=arcseal, ' "$tmp/maillog"; }
+arcseal_done() { [ "$(arcseal_lines)" -ge 4 ]; }
+wait_until "$W" arcseal_done
 chown -R root "$tmp/keys"
-arcseal_runs=$(grep -c ' relay=arcseal, ' "$tmp/maillog")
+arcseal_runs=$(arcseal_lines)
 
 # the list manager's own notice goes out all the same
 printf 'From: bob@dest.test\nTo: list-request@lists.example.org\nSubject: help\nMessage-ID: <request@dest.test>\n\nhelp\n' \
@@ -408,7 +497,7 @@ check "the list manager's notice (no Authentication-Results) is delivered while 
     test -f "$f"
 is "$(field ARC-Seal "$f")$(field Authentication-Results "$f")" "" \
     "unsealed, with no Authentication-Results"
-is "$(grep -c ' relay=arcseal, ' "$tmp/maillog")" "$arcseal_runs" \
+is "$(arcseal_lines)" "$arcseal_runs" \
     "it never went to the arcseal service (so never waited on its exit status)"
 
 msg post3 | "$sign" --keystore "$tmp/authorks" >"$tmp/post3.eml"
@@ -418,7 +507,10 @@ wait_until "$W" grep -q 'relay=arcseal,.*status=deferred' "$tmp/maillog"
 like "$(grep 'relay=arcseal,.*status=deferred' "$tmp/maillog" | head -n 1)" \
     'dsn=4\.3\.0, status=deferred \(.*dkimpipe-seal' \
     "dkimpipe-seal cannot read its key: exit 75, Postfix defers (4.3.0) with its line"
-is "$(find "$queue/deferred" -type f | wc -l | tr -d ' ')" 1 "the post waits in the deferred queue"
+deferred_files() { find "$queue/deferred" -type f | wc -l | tr -d ' '; }
+deferred_one() { [ "$(deferred_files)" = 1 ]; }
+wait_until "$W" deferred_one
+is "$(deferred_files)" 1 "the post waits in the deferred queue"
 check "it was not delivered" test -z "$(new_file "$mail/bob" '^Message-ID: <post3@author.example>')"
 is "$(grep -c 'status=bounced' "$tmp/maillog")$(grep -c '^bounce ' "$tmp/list.log")" "00" \
     "nothing bounced (mail log; no bounce reached the list manager)"
