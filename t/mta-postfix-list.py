@@ -16,8 +16,10 @@ For each message it takes:
     from list-bounces@DOMAIN to every --member, as a list manager sends
     mail out;
   - to list-request@DOMAIN: a request. It sends the envelope sender a
-    notice of its own, a new message that never went through the verifier
-    (no Authentication-Results field), the same way.
+    notice of its own, the same way: a new message that never went
+    through the verifier (no Authentication-Results field in its header),
+    with the request attached as message/rfc822, whose header does have
+    the verifier's field.
 Any other recipient gets 550. The LMTP answer for a recipient is 250 once
 its message has been submitted, 451 when the submission failed (Postfix
 then defers and tries again). One line per message goes to the log FILE:
@@ -88,20 +90,34 @@ def change(data, listaddr):
     return b"\r\n".join(out) + body + footer
 
 
-def notice(to, listaddr):
+def notice(to, listaddr, about):
+    """the list manager's own message to TO, with the message ABOUT
+    attached (message/rfc822), as a list manager attaches the message a
+    notice is about (a held post, to the owner) or the posts of a MIME
+    digest: their header fields, ours among them, come along."""
     local, domain = listaddr.split("@")
     now = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
+    boundary = "notice-%d" % time.time_ns()
     return ("From: %s-request@%s\r\n"
             "To: %s\r\n"
             "Subject: Your request to the %s mailing list\r\n"
             "Date: %s\r\n"
             "Message-ID: <notice.%d.%d@%s>\r\n"
             "MIME-Version: 1.0\r\n"
+            "Content-Type: multipart/mixed; boundary=\"%s\"\r\n"
+            "\r\n"
+            "--%s\r\n"
             "Content-Type: text/plain; charset=us-ascii\r\n"
             "\r\n"
             "This is a notice from the %s mailing list manager.\r\n"
+            "Your request is attached.\r\n"
+            "\r\n"
+            "--%s\r\n"
+            "Content-Type: message/rfc822\r\n"
+            "\r\n"
             % (local, domain, to, local, now, os.getpid(), time.time_ns(),
-               domain, listaddr)).encode()
+               domain, boundary, boundary, listaddr, boundary)).encode() + \
+        about + ("\r\n--%s--\r\n" % boundary).encode()
 
 
 class Server(socketserver.ThreadingTCPServer):
@@ -147,7 +163,7 @@ class LMTP(socketserver.StreamRequestHandler):
             r = self.submit(bounces, opts.member, change(data, opts.list))
             self.log("post %s %s" % (msgid, r))
         else:
-            r = self.submit(bounces, [sender], notice(sender, opts.list))
+            r = self.submit(bounces, [sender], notice(sender, opts.list, data))
             self.log("notice %s %s" % (sender, r))
         if r == "sent":
             return "250 2.0.0 ok"
