@@ -22,7 +22,7 @@ DEMO_DEPS="nsd ldnsutils perl"
 TEST_DEPS="mandoc python3 python3-dkim python3-dnspython python3-authres python3-yaml
 libmail-dkim-perl libnet-dns-perl opendkim-tools nsd ldnsutils openssl clang
 libclang-rt-14-dev valgrind libdb5.3 libicu72 libnsl2 libsasl2-2 libssl3
-libnss-wrapper libidn12 libgnutls-dane0 libpcre2-8-0 procmail maildrop
+libnss-wrapper sasl2-bin libidn12 libgnutls-dane0 libpcre2-8-0 procmail maildrop
 dns-root-data dpkg-dev debhelper adduser libopendmarc-dev"
 
 missing()
