@@ -380,3 +380,63 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 #endif
+
+#ifdef FUZZ_REPORT
+#include "report.h"
+
+/* A bytes-only check of report_clean(): no C0 or C1 control, no DEL. */
+static void
+clean_check(const char *v)
+{
+	const unsigned char *s;
+	char *c;
+
+	if (v == NULL || (c = report_clean(v)) == NULL)
+		return;
+	for (s = (const unsigned char *)c; *s != '\0'; s++)
+		if (*s < 0x20 || *s == 0x7f || (*s == 0xc2 && s[1] >= 0x80 &&
+		    s[1] < 0xa0))
+			abort();
+	free(c);
+}
+
+/*
+ * A DMARC aggregate report as dkimpipe-report read gets it: a mail or a
+ * bare attachment (XML, gzip, zip) through report_extract(), whatever it
+ * yields through report_parse_xml(), and the same bytes straight as XML.
+ * Every value of a parsed report must come out of report_clean() with
+ * no control character.
+ */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct report *rp = NULL;
+	unsigned char *xml = NULL;
+	size_t xmllen, i, j;
+	char why[512];
+
+	if (report_extract(data, size, 0, &xml, &xmllen, why,
+	    sizeof(why)) == 0) {
+		if (report_parse_xml(xml, xmllen, &rp, why, sizeof(why)) == 0)
+			report_free(rp);
+		free(xml);
+	}
+	rp = NULL;
+	if (report_parse_xml(data, size, &rp, why, sizeof(why)) == 0) {
+		if (rp->nrec == 0 || rp->report_id == NULL ||
+		    rp->domain == NULL)
+			abort();
+		clean_check(rp->org_name);
+		clean_check(rp->report_id);
+		for (i = 0; i < rp->nrec; i++) {
+			clean_check(rp->rec[i].header_from);
+			for (j = 0; j < rp->rec[i].ndkim; j++)
+				clean_check(rp->rec[i].dkim_auth[j].selector);
+		}
+		report_free(rp);
+	}
+	if (size > 0 && size < 4096 && data[size - 1] == '\0')
+		clean_check((const char *)data);
+	return 0;
+}
+#endif
