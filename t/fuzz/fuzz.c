@@ -440,3 +440,44 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 #endif
+
+#ifdef FUZZ_OPENPGPKEY
+#include <time.h>
+
+#include "openpgpkey.h"
+
+/*
+ * An OPENPGPKEY rdata (RFC 7929) as dkimpipe-keys check and an encrypting
+ * filter get it from DNS, checked as alice's key through librnp; the first
+ * byte's low bit also lets armor in, as a key file is read. What is taken
+ * must export to a key that is taken again. The bytes as an address must
+ * give an owner name of 56 hex digits, "._openpgpkey." and a domain, or a
+ * refusal, never a longer write.
+ */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct openpgpkey k;
+	char why[256], name[OPENPGPKEY_NAME_MAX], addr[DP_MAX_ADDR + 1];
+	int flags = size > 0 && (data[0] & 1) ? OPENPGPKEY_ARMOR : 0;
+
+	/* a fixed time: 2027-01-15, so that expiry is reproducible */
+	if (openpgpkey_check(data, size, "alice@example.org", 1800000000,
+	    flags, &k, why, sizeof(why)) == 0) {
+		if (k.min == NULL || openpgpkey_check(buf_data(k.min),
+		    buf_len(k.min), "alice@example.org", 1800000000, 0, NULL,
+		    why, sizeof(why)) != 0)
+			abort();
+		buf_free(k.min);
+	}
+	if (size < sizeof(addr)) {
+		memcpy(addr, data, size);
+		addr[size] = '\0';
+		if (openpgpkey_name(addr, name, sizeof(name)) == 0 &&
+		    (strlen(name) < 56 + 13 || strncmp(name + 56,
+		    "._openpgpkey.", 13) != 0))
+			abort();
+	}
+	return 0;
+}
+#endif
