@@ -302,10 +302,10 @@ table_save(const struct pgpstore *ps)
 
 	if ((b = buf_new(DP_MAX_TABLE_BYTES)) == NULL)
 		return DP_E_NOMEM;
-	r = buf_printf(b, "# dkimpipe OpenPGP keys: ADDRESS USER FINGERPRINT "
-	    "(dkimpipe-keystore(5))\n");
+	r = buf_adds(b, "# dkimpipe keystore OpenPGP keys: see "
+	    "dkimpipe-keystore(5).\n# address\tuser\tfingerprint\n");
 	for (i = 0; r == 0 && i < ps->n; i++)
-		r = buf_printf(b, "%s %s %s\n", ps->e[i].addr, ps->e[i].user,
+		r = buf_printf(b, "%s\t%s\t%s\n", ps->e[i].addr, ps->e[i].user,
 		    ps->e[i].fpr);
 	snprintf(path, sizeof(path), "%s/openpgp", ps->dir);
 	if (r == 0)

@@ -117,7 +117,7 @@ f=$ks/openpgp.d/good.test/$h.pgp
 check "the key file is named by the owner name's label, mode 0644" \
     sh -c "[ \"\$(stat -c %a '$f')\" = 644 ]"
 check "the table is 0644 and names address, user and fingerprint" \
-    sh -c "[ \"\$(stat -c %a '$ks/openpgp')\" = 644 ] && grep -q '^alice@good.test alice $alice\$' '$ks/openpgp'"
+    sh -c "[ \"\$(stat -c %a '$ks/openpgp')\" = 644 ] && grep -q '^alice@good.test	alice	$alice\$' '$ks/openpgp'"
 cp "$f" "$tmp/alice.stored"
 run "$keys" --keystore "$ks" openpgp import --address alice@good.test "$tmp/alice.asc"
 is "$status" 64 "a second key for an address is refused (remove it first)"
