@@ -16,10 +16,11 @@ set -eu
 cd "$(dirname "$0")"
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libgnutls28-dev
-libunbound-dev libevent-dev libpopt-dev libpsl-dev publicsuffix"
+libunbound-dev libevent-dev libpopt-dev libpsl-dev publicsuffix
+libxml2-dev zlib1g-dev libzip-dev"
 # the demo serves its DNS records on 127.0.0.1 (t/dnsserver.sh)
 DEMO_DEPS="nsd ldnsutils perl"
-TEST_DEPS="mandoc python3 python3-dkim python3-dnspython python3-authres python3-yaml
+TEST_DEPS="libxml2-utils mandoc python3 python3-dkim python3-dnspython python3-authres python3-yaml
 libmail-dkim-perl libnet-dns-perl opendkim-tools nsd ldnsutils openssl clang
 libclang-rt-14-dev valgrind libdb5.3 libicu72 libnsl2 libsasl2-2 libssl3
 libnss-wrapper sasl2-bin libidn12 libgnutls-dane0 libpcre2-8-0 procmail maildrop
@@ -201,6 +202,7 @@ valgrind_check()
 	# under memcheck and fails on any error or definite leak
 	mkdir -p .real/t
 	for p in dkimpipe-sign dkimpipe-keys dkimpipe-verify dkimpipe-seal \
+	    dkimpipe-report \
 	    t/*-t t/spf-eval t/dmarc-eval; do
 		[ -x "$p" ] || continue
 		mv "$p" ".real/$p"
@@ -225,7 +227,8 @@ WRAP
 	    t/verify-dns.sh t/faults.sh t/seal-basic.sh t/arc-suite.sh \
 	    t/dmarc-dns.sh t/verify-policy.sh t/authres-t t/verify-hostile.sh \
 	    t/author-hostile.sh t/keys-hostile.sh t/config-exit.sh \
-	    t/authres-property.sh"
+	    t/authres-property.sh \
+	    t/report-read.sh t/report-summary.sh"
 }
 
 case "${1:-}" in

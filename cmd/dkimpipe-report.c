@@ -40,7 +40,8 @@ enum { OPT_VERSION = 'V' };
 enum command { CMD_NONE, CMD_READ, CMD_SUMMARY };
 
 struct cli {
-	char	*store, *domain, *days, *format, *resolver_conf, *timeout;
+	const char *store;	/* --store, else the environment or default */
+	char	*store_opt, *domain, *days, *format, *resolver_conf, *timeout;
 	char	*now, *log, *config;
 	int	 no_dns;
 	enum command cmd;
@@ -73,7 +74,7 @@ opts_check(void *arg, int final, char *why, size_t whylen)
 		return "--timeout: want a time like 5s or 800ms";
 	if (o->now != NULL && filter_timestamp(o->now) < 0)
 		return "--now: want seconds";
-	if (o->store != NULL && o->store[0] == '\0')
+	if (o->store_opt != NULL && o->store_opt[0] == '\0')
 		return "--store: want a directory";
 	if (final && o->cmd == CMD_SUMMARY && o->domain == NULL)
 		return "summary: --domain is required";
@@ -84,7 +85,7 @@ static void
 opts_parse(int argc, const char **argv, struct cli *o)
 {
 	struct poptOption table[] = {
-		{ "store", 's', POPT_ARG_STRING, &o->store, 0,
+		{ "store", 's', POPT_ARG_STRING, &o->store_opt, 0,
 		    "directory of stored reports", "DIR" },
 		{ "domain", 'd', POPT_ARG_STRING, &o->domain, 0,
 		    "summary: the policy domain", "DOMAIN" },
@@ -130,8 +131,8 @@ opts_parse(int argc, const char **argv, struct cli *o)
 	free(av);
 	if (o->cmd == CMD_NONE)
 		log_fatal(EX_USAGE, "no command (read or summary): try --help");
-	if (o->store == NULL && (o->store = getenv("DKIMPIPE_REPORT_STORE"))
-	    == NULL)
+	if ((o->store = o->store_opt) == NULL &&
+	    (o->store = getenv("DKIMPIPE_REPORT_STORE")) == NULL)
 		o->store = LOCALSTATEDIR "/lib/dkimpipe/reports";
 }
 
@@ -629,6 +630,21 @@ cmd_summary(const struct cli *o)
 	free(ss.s);
 }
 
+/* popt's strings, so that memcheck sees no leak. */
+static void
+cli_free(struct cli *o)
+{
+	free(o->store_opt);
+	free(o->domain);
+	free(o->days);
+	free(o->format);
+	free(o->resolver_conf);
+	free(o->timeout);
+	free(o->now);
+	free(o->log);
+	free(o->config);
+}
+
 int
 main(int argc, const char **argv)
 {
@@ -643,5 +659,6 @@ main(int argc, const char **argv)
 		cmd_read(&o);
 	else
 		cmd_summary(&o);
+	cli_free(&o);
 	return EX_OK;
 }
