@@ -17,14 +17,14 @@ cd "$(dirname "$0")"
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libgnutls28-dev
 libunbound-dev libevent-dev libpopt-dev libpsl-dev publicsuffix
-libxml2-dev zlib1g-dev libzip-dev"
+libxml2-dev zlib1g-dev libzip-dev librnp-dev"
 # the demo serves its DNS records on 127.0.0.1 (t/dnsserver.sh)
 DEMO_DEPS="nsd ldnsutils perl"
 TEST_DEPS="libxml2-utils mandoc python3 python3-dkim python3-dnspython python3-authres python3-yaml
 libmail-dkim-perl libnet-dns-perl opendkim-tools nsd ldnsutils openssl clang
 libclang-rt-14-dev valgrind libdb5.3 libicu72 libnsl2 libsasl2-2 libssl3
 libnss-wrapper sasl2-bin libidn12 libgnutls-dane0 libpcre2-8-0 procmail maildrop
-dns-root-data dpkg-dev debhelper adduser libopendmarc-dev"
+dns-root-data dpkg-dev debhelper adduser libopendmarc-dev gnupg sq"
 
 missing()
 {
@@ -227,7 +227,7 @@ WRAP
 	    t/verify-dns.sh t/faults.sh t/seal-basic.sh t/arc-suite.sh \
 	    t/dmarc-dns.sh t/verify-policy.sh t/authres-t t/verify-hostile.sh \
 	    t/author-hostile.sh t/keys-hostile.sh t/config-exit.sh \
-	    t/authres-property.sh \
+	    t/authres-property.sh t/openpgpkey-t t/keys-openpgp.sh \
 	    t/report-read.sh t/report-summary.sh"
 }
 
