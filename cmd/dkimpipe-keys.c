@@ -397,7 +397,7 @@ pgp_compare(const struct pgpstore *ps, const struct pgp_entry *e,
 		*bad = 1;
 		return;
 	}
-	/* RFC 7929 2.1: the record is the key, byte for byte */
+	/* RFC 7929 2.2: the record is the key, byte for byte */
 	for (k = 0; k < t->nrec && !match; k++)
 		match = buf_len(t->rec[k]) == buf_len(key) && memcmp(buf_data(
 		    t->rec[k]), buf_data(key), buf_len(key)) == 0;

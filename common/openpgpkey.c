@@ -245,7 +245,7 @@ export_min(rnp_key_handle_t key, rnp_key_handle_t sub, const char *uid,
 	if (rnp_output_to_memory(&out, DP_MAX_OPENPGPKEY_BYTES + 1) !=
 	    RNP_SUCCESS)
 		return DP_E_CRYPTO;
-	/* RFC 7929 2.1: only what encrypting to addr needs; librnp's
+	/* RFC 7929 2.1.1: only what encrypting to addr needs; librnp's
 	 * export for Autocrypt is exactly that, but wants a subkey */
 	ok = sub != NULL && rnp_key_export_autocrypt(key, sub, uid, out, 0) ==
 	    RNP_SUCCESS;

@@ -26,7 +26,7 @@ int	openpgpkey_name(const char *addr, char *out, size_t outlen);
 
 /* What openpgpkey_check() found; the flags choose what it refuses. */
 #define OPENPGPKEY_ARMOR	1	/* take ASCII armor too (files; DNS
-					 * rdata is binary, RFC 7929 2.3) */
+					 * rdata is binary, RFC 7929 2.2) */
 struct openpgpkey {
 	char		 fpr[65];	/* primary key fingerprint, hex */
 	unsigned long long expires;	/* 0: never, else seconds since 1970 */
@@ -51,6 +51,10 @@ struct openpgpkey {
  * user ID <alice@example.org>", "no encryption key") when the data is
  * not a key addr may be sent encrypted mail with; DP_E_LIMIT over
  * DP_MAX_OPENPGPKEY_BYTES; DP_E_NOMEM; DP_E_CRYPTO (librnp failed).
+ * librnp 0.16 logs malformed input on stderr whatever it is told, so
+ * file descriptor 2 is /dev/null while it reads (an MTA may copy a
+ * filter's stderr into the message); every handle is freed before
+ * return, nothing is kept between calls.
  */
 int	openpgpkey_check(const void *data, size_t len, const char *addr,
 	    time_t now, int flags, struct openpgpkey *k, char *why,
