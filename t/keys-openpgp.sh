@@ -42,7 +42,7 @@ export_key()
 	G ${3:+"$3"} --export "$1" >"$2" && [ -s "$2" ] || bail_out "gpg --export $1"
 }
 
-plan 73
+plan 75
 
 gen 'Alice Example <alice@good.test>'
 alice=$fpr
@@ -243,6 +243,12 @@ run "$keys" --keystore "$ks" openpgp list
 is "$status" 78 "a table writable by group: EX_CONFIG"
 like "$err" "openpgp: writable by group or others" "and the message says which"
 chmod g-w "$ks/openpgp"
+cp "$ks/openpgp" "$tmp/table"
+printf 'eve@good.test\teve\tnot-a-fingerprint\n' >>"$ks/openpgp"
+run "$keys" --keystore "$ks" openpgp list
+is "$status" 78 "a malformed table line: EX_CONFIG"
+like "$err" "openpgp line 12: not a fingerprint" "and the message names the line"
+cp "$tmp/table" "$ks/openpgp"
 chmod o+w "$ks/openpgp.d/good.test"
 run "$keys" --keystore "$ks" dns --domain good.test
 is "$status" 78 "a key directory writable by others: EX_CONFIG"
