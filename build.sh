@@ -228,7 +228,7 @@ WRAP
 	    t/dmarc-dns.sh t/verify-policy.sh t/authres-t t/verify-hostile.sh \
 	    t/author-hostile.sh t/keys-hostile.sh t/config-exit.sh \
 	    t/authres-property.sh t/openpgpkey-t t/keys-openpgp.sh \
-	    t/report-read.sh t/report-summary.sh"
+	    t/report-t t/report-read.sh t/report-summary.sh"
 }
 
 case "${1:-}" in
