@@ -79,7 +79,7 @@ refused()	# FILE ADDRESS STATUS TEXT NAME
 	is "$status" "$3" "$5: exit $3"
 	like "$err" "$4" "$5: the message says so"
 }
-refused "$tmp/expired.pgp" gone@good.test 65 "gone@good.test|expired" \
+refused "$tmp/expired.pgp" gone@good.test 65 "key [0-9A-F]{40} expired" \
     "an expired key is refused"
 refused "$tmp/revoked.pgp" carol@good.test 65 "revoked" \
     "a revoked key is refused"
