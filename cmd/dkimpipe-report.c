@@ -147,6 +147,7 @@ cmd_read(const struct cli *o)
 	size_t xmllen;
 	ssize_t got;
 	char why[512], name[128];
+	const char *who;
 	int r, stored;
 
 	if ((in = buf_new(DP_MAX_REPORT_MAIL)) == NULL)
@@ -181,14 +182,15 @@ cmd_read(const struct cli *o)
 	    sizeof(why))) != 0)
 		log_fatal(EX_TEMPFAIL, "%s", why[0] != '\0' ? why :
 		    dp_strerror(r));
+	/* the reporter as the store names it: org_name, else email */
+	who = rp->org_name != NULL && rp->org_name[0] != '\0' ? rp->org_name :
+	    rp->email;
 	if (stored)
 		log_notice("report %s from %s for %s: %zu records stored as %s",
-		    rp->report_id, rp->org_name[0] != '\0' ? rp->org_name :
-		    rp->email, rp->domain, rp->nrec, name);
+		    rp->report_id, who, rp->domain, rp->nrec, name);
 	else
 		log_notice("report %s from %s: already stored as %s",
-		    rp->report_id, rp->org_name[0] != '\0' ? rp->org_name :
-		    rp->email, name);
+		    rp->report_id, who, name);
 	report_free(rp);
 }
 

@@ -215,6 +215,15 @@ is "$(sed -n 2p "$stored")" "reporter Evil%C2%9B]0;x%C2%9COrg r@example.net ../.
     "the control characters are escaped in the store"
 check "no file was made outside the store" test ! -e "$tmp/etc"
 
+# no org_name element at all (RFC 9990 wants it; the email names the
+# reporter then)
+printf '<feedback><report_metadata><email>r@example.net</email><report_id>n1</report_id><date_range><begin>1</begin><end>2</end></date_range></report_metadata><policy_published><domain>example.com</domain></policy_published><record><row><source_ip>192.0.2.9</source_ip><count>4</count><policy_evaluated><dkim>pass</dkim><spf>pass</spf></policy_evaluated></row></record></feedback>\n' \
+    >"$h/no-org.xml"
+readone "$h/no-org.xml"
+is "$status" 0 "no org_name: read $err"
+is "$(sed -n 2p "$stored" 2>/dev/null)" "reporter - r@example.net n1" \
+    "no org_name: the email names the reporter"
+
 # the same report as a MIME mail: base64 gzip attachment, and a
 # single-part mail whose body is the XML
 "$py" - "$h" "$data/$r/rfc9990-sample.xml" <<'PY'
