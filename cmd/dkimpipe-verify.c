@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "arc.h"
@@ -23,6 +24,7 @@
 #include "message.h"
 #include "policy.h"
 #include "proc.h"
+#include "spool.h"
 #include "status.h"
 #include "verify.h"
 
@@ -35,7 +37,7 @@ struct cli {
 	char	*dnssec, *timeout, *reject, *require_domain, *log;
 	char	*bad_input, *now, *spool_dir, *config, *reject_code;
 	char	*client_ip, *helo, *mail_from, *trusted_fwd, *trusted_sealers;
-	char	*message_file;
+	char	*message_file, *report_spool, *report_host;
 	int	 max_sigs, skew, allow_partial, tempfail, no_arc, results_only;
 	int	 spf, dmarc, dmarc_psl, dmarc_reject;
 };
@@ -110,6 +112,13 @@ opts_check(void *arg, int final, char *why, size_t whylen)
 		return "--bad-input: want pass or refuse";
 	if (o->now != NULL && filter_timestamp(o->now) < 0)
 		return "--now: want seconds";
+	if (o->report_spool != NULL && *o->report_spool == '\0')
+		return "--report-spool: want a directory";
+	if (o->report_host != NULL && (*o->report_host == '\0' ||
+	    strlen(o->report_host) > 63 || strspn(o->report_host,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") !=
+	    strlen(o->report_host)))
+		return "--report-host: want letters, digits and '-', at most 63";
 	if (o->message_file != NULL && *o->message_file == '\0')
 		return "--message-file: want a file name";
 	return NULL;
@@ -166,6 +175,11 @@ opts_parse(int argc, const char **argv, struct cli *o, struct verify_opts *vo,
 		    "(RFC 7489) instead of the DNS Tree Walk", NULL },
 		{ "dmarc-reject", 0, POPT_ARG_NONE, &o->dmarc_reject, 0,
 		    "exit with --reject-code when DMARC asks to reject", NULL },
+		{ "report-spool", 0, POPT_ARG_STRING, &o->report_spool, 0,
+		    "append a DMARC aggregate report record to a file per "
+		    "UTC day in DIR", "DIR" },
+		{ "report-host", 0, POPT_ARG_STRING, &o->report_host, 0,
+		    "name this host's spool files DAY.NAME.spool", "NAME" },
 		{ "trusted-forwarders", 0, POPT_ARG_STRING, &o->trusted_fwd, 0,
 		    "DMARC not enforced for mail from these forwarders (by "
 		    "MAIL FROM or DKIM domain)", "DOMAINS" },
@@ -207,7 +221,7 @@ opts_parse(int argc, const char **argv, struct cli *o, struct verify_opts *vo,
 	    filter_duration_ms(o->timeout, DP_MAX_TIMEOUT_MS) :
 	    DP_DEFAULT_BUDGET_MS;
 	if (o->dmarc_reject || o->dmarc_psl || o->trusted_fwd != NULL ||
-	    o->trusted_sealers != NULL)
+	    o->trusted_sealers != NULL || o->report_spool != NULL)
 		o->dmarc = 1;	/* they only make sense with it */
 	memset(vo, 0, sizeof(*vo));
 	vo->max_sigs = o->max_sigs;
@@ -222,6 +236,34 @@ opts_parse(int argc, const char **argv, struct cli *o, struct verify_opts *vo,
 	dopts->trust_anchor = o->trust_anchor;
 	dopts->recurse = o->resolver != NULL &&
 	    strcmp(o->resolver, "recurse") == 0;
+}
+
+/*
+ * --report-spool: the record of this verdict for dkimpipe-report send.
+ * After the verdict, and never changing it or the message: a fault is
+ * logged, and the mail goes on as it would without a spool.
+ */
+static void
+report_spool(const struct cli *o, const struct verify_opts *vo,
+    const struct policy_ctx *pc, const struct sig_result *const *res,
+    size_t n)
+{
+	struct spool_rec *rec;
+	int r;
+
+	if (o->report_spool == NULL)
+		return;
+	if ((rec = malloc(sizeof(*rec))) == NULL) {
+		log_warn("report spool %s: out of memory", o->report_spool);
+		return;
+	}
+	if (policy_spool(pc, res, n, vo->now != 0 ? vo->now :
+	    (long long)time(NULL), rec) == 0 &&
+	    (r = spool_append(o->report_spool, o->report_host, rec)) != 0)
+		log_warn("report spool %s: %s%s%s", o->report_spool,
+		    dp_strerror(r), r == DP_E_IO ? ": " : "",
+		    r == DP_E_IO ? strerror(errno) : "");
+	free(rec);
 }
 
 /* The exit code of a refusal: --reject-code, 77 by default. */
@@ -433,6 +475,7 @@ main(int argc, const char **argv)
 	/* a policy that cannot be read now may say reject: ask again */
 	if (o.tempfail && o.dmarc_reject && policy_temp(pc))
 		log_fatal(EX_TEMPFAIL, "DMARC or SPF: temporary DNS error");
+	report_spool(&o, &vo, pc, res, n);
 	if ((rej = rejection(&o, vc, why, sizeof(why))) != NULL ||
 	    (o.dmarc_reject && (rej = policy_reject(pc, why,
 	    sizeof(why))) != NULL))

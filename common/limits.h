@@ -120,4 +120,18 @@
 /* One stored report file. */
 #define DP_MAX_REPORT_STORED	(64 * 1024 * 1024)
 
+/* The report spool (dkimpipe-verify --report-spool, dkimpipe-report
+ * send): one line per message, DKIM signatures recorded per line; the
+ * rows (distinct source and results) one send aggregates per policy
+ * domain, and the policy domains per day; a line over the limit is
+ * skipped by the reader and never written by verify. */
+#define DP_MAX_SPOOL_LINE	8192
+#define DP_MAX_SPOOL_DKIM	DP_MAX_DMARC_DKIM
+#define DP_MAX_SPOOL_ROWS	DP_MAX_REPORT_RECORDS
+#define DP_MAX_SPOOL_DOMAINS	100000
+/* dkimpipe-encrypt: envelope recipients (one OPENPGPKEY lookup each, all
+ * at once, so within DP_MAX_DNS_PENDING) and a --key file (armor too) */
+#define DP_MAX_PGP_RECIPIENTS	64
+#define DP_MAX_PGP_KEYFILE	(4 * DP_MAX_OPENPGPKEY_BYTES)
+
 #endif

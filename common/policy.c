@@ -1,6 +1,7 @@
 /* policy.c - SPF and DMARC for dkimpipe-verify, after DKIM and ARC. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "limits.h"
 #include "message.h"
 #include "policy.h"
+#include "spool.h"
 #include "spf.h"
 #include "status.h"
 #include "verify.h"
@@ -248,6 +250,106 @@ policy_end(struct policy_ctx *c, const struct sig_result *const *res,
 	if ((r = dmarc_end(c->dc, &auth, &c->dr)) != 0 && r != DP_E_DNS)
 		return r;
 	overrides(c, res, n, arc);
+	return 0;
+}
+
+/* A DMARC policy's name for the spool, "" for none published. */
+static void
+spool_policy(char *out, size_t cap, enum dmarc_policy p)
+{
+	snprintf(out, cap, "%s", p == DMARC_POLICY_UNSET ? "" :
+	    dmarc_policy_name(p));
+}
+
+int
+policy_spool(const struct policy_ctx *c, const struct sig_result *const *res,
+    size_t n, long long t, struct spool_rec *out)
+{
+	const struct dmarc_result *dr = &c->dr;
+	const char *mf = mail_from(c), *at;
+	char d[DP_MAX_DOMAIN + 1];
+	unsigned char a[16];
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (!c->dmarc_done || (dr->result != DMARC_PASS &&
+	    dr->result != DMARC_FAIL) || !dr->rec.rua_valid ||
+	    dr->rec.rua[0] == '\0' || c->o.client_ip == NULL ||
+	    (inet_pton(AF_INET, c->o.client_ip, a) != 1 &&
+	    inet_pton(AF_INET6, c->o.client_ip, a) != 1))
+		return DP_E_USAGE;
+	out->t = t;
+	/* canonical text, so that rows of one address merge */
+	if (inet_ntop(strchr(c->o.client_ip, ':') != NULL ? AF_INET6 :
+	    AF_INET, a, out->ip, sizeof(out->ip)) == NULL)
+		return DP_E_USAGE;
+	snprintf(out->policy_domain, sizeof(out->policy_domain), "%s",
+	    dr->policy_domain);
+	spool_policy(out->p, sizeof(out->p), dr->rec.p);
+	if (out->p[0] == '\0')
+		snprintf(out->p, sizeof(out->p), "none");
+	spool_policy(out->sp, sizeof(out->sp), dr->rec.sp);
+	spool_policy(out->np, sizeof(out->np), dr->rec.np);
+	snprintf(out->adkim, sizeof(out->adkim), "%s",
+	    dr->rec.strict_dkim ? "s" : "r");
+	snprintf(out->aspf, sizeof(out->aspf), "%s",
+	    dr->rec.strict_spf ? "s" : "r");
+	snprintf(out->pct, sizeof(out->pct), "%d", dr->rec.pct);
+	snprintf(out->testing, sizeof(out->testing), "%s",
+	    dr->rec.t ? "y" : "n");
+	snprintf(out->discovery, sizeof(out->discovery), "%s",
+	    c->o.psl ? "psl" : "treewalk");
+	snprintf(out->rua, sizeof(out->rua), "%s", dr->rec.rua);
+	if ((at = strrchr(mf, '@')) != NULL && dmarc_domain(at + 1, d) == 0)
+		snprintf(out->envelope_from, sizeof(out->envelope_from), "%s",
+		    d);
+	snprintf(out->header_from, sizeof(out->header_from), "%s", dr->from);
+	if (out->envelope_from[0] != '\0') {
+		snprintf(out->spf_scope, sizeof(out->spf_scope), "mfrom");
+		snprintf(out->spf_domain, sizeof(out->spf_domain), "%s",
+		    out->envelope_from);
+	} else {
+		snprintf(out->spf_scope, sizeof(out->spf_scope), "helo");
+		if (c->o.helo != NULL && dmarc_domain(c->o.helo, d) == 0)
+			snprintf(out->spf_domain, sizeof(out->spf_domain),
+			    "%s", d);
+	}
+	snprintf(out->spf_result, sizeof(out->spf_result), "%s",
+	    c->spf_done ? spf_verdict_name(c->spf.verdict) : "none");
+	snprintf(out->dmarc_dkim, sizeof(out->dmarc_dkim), "%s",
+	    dr->dkim_aligned ? "pass" : "fail");
+	snprintf(out->dmarc_spf, sizeof(out->dmarc_spf), "%s",
+	    dr->spf_aligned ? "pass" : "fail");
+	/* RFC 9990: "pass" is a pass under an enforcing policy; a local
+	 * override means nothing was done */
+	if (dr->result == DMARC_PASS)
+		snprintf(out->disposition, sizeof(out->disposition), "%s",
+		    dr->policy == DMARC_POLICY_QUARANTINE ||
+		    dr->policy == DMARC_POLICY_REJECT ? "pass" : "none");
+	else
+		snprintf(out->disposition, sizeof(out->disposition), "%s",
+		    c->override[0] != '\0' ? "none" :
+		    dmarc_policy_name(dr->disposition));
+	if (c->override[0] != '\0') {
+		snprintf(out->override, sizeof(out->override), "%s",
+		    strncmp(c->override, "trusted forwarder", 17) == 0 ?
+		    "trusted_forwarder" : "local_policy");
+		snprintf(out->comment, sizeof(out->comment), "%s",
+		    c->override);
+	} else if (dr->result == DMARC_FAIL && dr->lowered) {
+		snprintf(out->override, sizeof(out->override),
+		    "policy_test_mode");
+	}
+	for (i = 0; i < n && out->ndkim < DP_MAX_SPOOL_DKIM; i++) {
+		/* a signature without a usable d= and s= names nobody */
+		if (dmarc_domain(res[i]->d, out->dkim[out->ndkim].d) != 0 ||
+		    dmarc_domain(res[i]->s, out->dkim[out->ndkim].s) != 0)
+			continue;
+		snprintf(out->dkim[out->ndkim].result,
+		    sizeof(out->dkim[out->ndkim].result), "%s",
+		    dkim_result_name(res[i]->r));
+		out->ndkim++;
+	}
 	return 0;
 }
 

@@ -14,6 +14,7 @@ struct dns;
 struct message;
 struct policy_ctx;
 struct sig_result;
+struct spool_rec;
 
 struct policy_opts {
 	int		 spf;		/* check SPF (MAIL FROM, or HELO) */
@@ -58,6 +59,17 @@ const char *policy_reject(const struct policy_ctx *, char *why, size_t);
 /* 1 when the verdict may change once DNS answers: DMARC temperror, or
  * a DMARC failure with SPF temperror (without DMARC: SPF temperror). */
 int	policy_temp(const struct policy_ctx *);
+/*
+ * After policy_end(): the report spool's record of this message (RFC
+ * 9990: the policy published, the identifiers, each DKIM signature's
+ * d=, s= and result, SPF, the DMARC verdict and the disposition applied,
+ * with the local override that lowered it). t is the time to file it
+ * under. 0 with *out filled; DP_E_USAGE when there is nothing to report:
+ * no DMARC verdict of pass or fail (none, temperror, permerror), no rua=
+ * to report to, or no client address.
+ */
+int	policy_spool(const struct policy_ctx *, const struct sig_result *const *,
+	    size_t n, long long t, struct spool_rec *out);
 void	policy_free(struct policy_ctx *);
 
 #endif
