@@ -49,10 +49,15 @@ printf '[dkimpipe-sign]\nkeystore %s\n' "$tmp/ks-open" >"$tmp/broken.conf"
 printf 'From: Alice <alice@good.test>\nTo: list@example.org\nSubject: forward me\nDate: Mon, 23 Nov 2026 10:00:00 +0000\nMessage-ID: <fwd.1@good.test>\n\nHello list,\n\nsee you.\n' \
     >"$tmp/msg.eml"
 
-# The forwarding program: its arguments on the first line of OUT, then
-# the message.
+# The forwarding program: its arguments in OUT.args, the message in OUT;
+# while $tmp/sendmail-fails exists it takes the message and exits 75, as a
+# sendmail that cannot queue it does.
 cat >"$tmp/sendmail" <<EOF
 #!/bin/sh
+if [ -e "$tmp/sendmail-fails" ]; then
+	cat >/dev/null
+	exit 75
+fi
 out=\$(mktemp "$tmp/fwd/msg.XXXXXX") || exit 75
 echo "\$*" >"\$out.args"
 cat >"\$out"
@@ -77,8 +82,9 @@ deliver_procmail()	# RCFILE CONF
 	rm -rf "$tmp/fwd"
 	mkdir "$tmp/fwd"
 	cd "$tmp/fwd" || bail_out "cd $tmp/fwd"
-	run procmail -m "DKIMPIPE_CONFIG=$2" "SENDMAIL=$tmp/sendmail" "$1" \
-	    <"$tmp/msg.eml"
+	# DEFAULT: where procmail would deliver what no recipe took
+	run procmail -m "DKIMPIPE_CONFIG=$2" "SENDMAIL=$tmp/sendmail" \
+	    "DEFAULT=$tmp/fwd/default.mbox" "$1" <"$tmp/msg.eml"
 	cd "$tmp" || bail_out "cd $tmp"
 }
 deliver_maildrop()	# FILTER CONF
@@ -92,11 +98,11 @@ deliver_maildrop()	# FILTER CONF
 
 for who in procmail maildrop; do
 	if [ "$who" = procmail ] && [ $have_procmail = 0 ]; then
-		skip "procmail not installed (apt-get install procmail)" 11
+		skip "procmail not installed (apt-get install procmail)" 14
 		continue
 	fi
 	if [ "$who" = maildrop ] && [ $have_maildrop = 0 ]; then
-		skip "maildrop not installed (apt-get install maildrop)" 11
+		skip "maildrop not installed (apt-get install maildrop)" 14
 		continue
 	fi
 	if [ "$who" = procmail ]; then
@@ -142,6 +148,15 @@ for who in procmail maildrop; do
 	deliver_$who "$rc" "$tmp/broken.conf"
 	is "$status" 75 "$who: signing fails: exit 75 (EX_TEMPFAIL, the mail server retries)"
 	is "$(fwd)" 0 "$who: and nothing is forwarded"
+
+	# the forward fails: the MDA exits 75 and keeps nothing itself
+	touch "$tmp/sendmail-fails"
+	deliver_$who "$rc" "$tmp/good.conf"
+	rm -f "$tmp/sendmail-fails"
+	is "$status" 75 "$who: the forward fails: exit 75 (the mail server retries)"
+	is "$(fwd)" 0 "$who: and nothing is forwarded"
+	is "$(find "$tmp/fwd" -type f | wc -l | tr -d ' ')" 0 \
+	    "$who: nor delivered anywhere else"
 done
 
 done_testing
