@@ -415,6 +415,32 @@ message_body_size(const struct message *m)
 	return m->bodysize;
 }
 
+ssize_t
+message_body_pread(const struct message *m, off_t off, void *p, size_t n)
+{
+	ssize_t got;
+
+	if (off < 0 || off >= m->bodysize || n == 0)
+		return 0;
+	if ((off_t)n > m->bodysize - off)
+		n = (size_t)(m->bodysize - off);
+	if (m->spoolfd == -1) {
+		memcpy(p, buf_data(m->mem) + off, n);
+		return (ssize_t)n;
+	}
+	do
+		got = pread(m->spoolfd, p, n, off);
+	while (got == -1 && errno == EINTR);
+	return got;
+}
+
+const char *
+message_mbox_line(const struct message *m, size_t *len)
+{
+	*len = m->prefix;
+	return m->prefix > 0 ? buf_data(m->head) : NULL;
+}
+
 int
 message_add_header(struct message *m, const char *p, size_t n)
 {

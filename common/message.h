@@ -50,6 +50,16 @@ const struct hfield *message_field(const struct message *, size_t);
 /* Body bytes read so far (as given, not canonical). */
 off_t		 message_body_size(const struct message *);
 /*
+ * Up to n body bytes from offset off of what message_read_body() has
+ * spooled, into p: the count (0 at the end), or -1 when the spool
+ * cannot be read. The body is not changed; any offset may be read again.
+ */
+ssize_t		 message_body_pread(const struct message *, off_t off,
+		    void *p, size_t n);
+/* The mbox "From " line at the top (with its newline), or NULL; *len
+ * gets its length. */
+const char	*message_mbox_line(const struct message *, size_t *len);
+/*
  * Queue a header field to add above the existing ones; text is one field
  * with CRLF line endings (folds included, final CRLF included), written
  * with the message's own line endings. Fields come out in the order added,
