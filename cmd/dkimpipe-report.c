@@ -4,24 +4,31 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <popt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "dmarc.h"
 #include "dns.h"
 #include "filter.h"
+#include "keystore.h"
 #include "limits.h"
 #include "log.h"
 #include "proc.h"
 #include "report.h"
+#include "reportgen.h"
+#include "spool.h"
 #include "status.h"
 
 #define PROG	"dkimpipe-report"
@@ -36,14 +43,16 @@
 
 enum { OPT_VERSION = 'V' };
 
-/* The commands; send (reports to others) is meant to join them. */
-enum command { CMD_NONE, CMD_READ, CMD_SUMMARY };
+/* The commands: reports from others (read, summary), and to others. */
+enum command { CMD_NONE, CMD_READ, CMD_SUMMARY, CMD_SEND };
 
 struct cli {
 	const char *store;	/* --store, else the environment or default */
 	char	*store_opt, *domain, *days, *format, *resolver_conf, *timeout;
 	char	*now, *log, *config;
-	int	 no_dns;
+	char	*spool, *org_name, *email, *keystore, *sendmail, *dry_run;
+	char	*exclude, *trust_anchor;
+	int	 no_dns, max_reports;
 	enum command cmd;
 };
 
@@ -54,6 +63,44 @@ struct source {
 	char			*sel[MAX_SELECTORS];
 	size_t			 nsel, more_sel;
 };
+
+/* 0 when s is a host name (dmarc_domain's rules). */
+static int
+dmarc_domain_ok(const char *s)
+{
+	char d[DP_MAX_DOMAIN + 1];
+
+	return dmarc_domain(s, d) == 0 ? 0 : -1;
+}
+
+static int
+has_ctl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/*
+ * An address we put in a header field and on sendmail's command line:
+ * local@domain, the local part of printable ASCII without specials that
+ * would need quoting, not starting with '-', the domain a host name.
+ */
+static int
+addr_ok(const char *a)
+{
+	const char *at = strrchr(a, '@'), *p;
+
+	if (at == NULL || at == a || *a == '-' || at - a > 64 ||
+	    dmarc_domain_ok(at + 1) != 0)
+		return 0;
+	for (p = a; p < at; p++)
+		if (!isalnum((unsigned char)*p) &&
+		    strchr("!#$%&'*+-/=?^_`{|}~.", *p) == NULL)
+			return 0;
+	return 1;
+}
 
 static const char *
 opts_check(void *arg, int final, char *why, size_t whylen)
@@ -78,6 +125,20 @@ opts_check(void *arg, int final, char *why, size_t whylen)
 		return "--store: want a directory";
 	if (final && o->cmd == CMD_SUMMARY && o->domain == NULL)
 		return "summary: --domain is required";
+	if (final && o->cmd == CMD_SEND && (o->domain == NULL ||
+	    o->spool == NULL || o->org_name == NULL || o->email == NULL))
+		return "send: --spool, --domain, --org-name and --email are "
+		    "required";
+	if (o->domain != NULL && o->cmd == CMD_SEND &&
+	    dmarc_domain_ok(o->domain) != 0)
+		return "--domain: want a host name";
+	if (o->email != NULL && !addr_ok(o->email))
+		return "--email: want an address (local@domain)";
+	if (o->org_name != NULL && (strlen(o->org_name) > 200 ||
+	    has_ctl(o->org_name)))
+		return "--org-name: at most 200 characters, no control ones";
+	if (o->max_reports < 0)
+		return "--max-reports: want a number, 0 for no limit";
 	return NULL;
 }
 
@@ -102,6 +163,26 @@ opts_parse(int argc, const char **argv, struct cli *o)
 		    "summary: DNS time budget (5s)", "TIME" },
 		{ "now", 0, POPT_ARG_STRING, &o->now, 0,
 		    "summary: the time --days counts back from (tests)", "T" },
+		{ "spool", 0, POPT_ARG_STRING, &o->spool, 0,
+		    "send: dkimpipe-verify's --report-spool directory", "DIR" },
+		{ "org-name", 0, POPT_ARG_STRING, &o->org_name, 0,
+		    "send: the reporting organization's name", "NAME" },
+		{ "email", 0, POPT_ARG_STRING, &o->email, 0,
+		    "send: the reports' From and envelope sender", "ADDR" },
+		{ "keystore", 'k', POPT_ARG_STRING, &o->keystore, 0,
+		    "send: sign the reports with this keystore's key for "
+		    "--domain", "DIR" },
+		{ "sendmail", 0, POPT_ARG_STRING, &o->sendmail, 0,
+		    "send: the sendmail program (/usr/sbin/sendmail)", "PATH" },
+		{ "dry-run", 0, POPT_ARG_STRING, &o->dry_run, 0,
+		    "send: write the reports into DIR, send nothing", "DIR" },
+		{ "exclude-domains", 0, POPT_ARG_STRING, &o->exclude, 0,
+		    "send: never report to these policy domains (comma list)",
+		    "LIST" },
+		{ "max-reports", 0, POPT_ARG_INT, &o->max_reports, 0,
+		    "send: at most N reports a run (0: no limit)", "N" },
+		{ "trust-anchor", 0, POPT_ARG_STRING, &o->trust_anchor, 0,
+		    "send: DNSSEC trust anchor file", "FILE" },
 		{ "log", 0, POPT_ARG_STRING, &o->log, 0,
 		    "diagnostics to stderr or syslog", "DEST" },
 		{ "config", 0, POPT_ARG_STRING, &o->config, 0,
@@ -119,18 +200,22 @@ opts_parse(int argc, const char **argv, struct cli *o)
 		o->cmd = CMD_READ;
 	else if (argc > 1 && strcmp(argv[1], "summary") == 0)
 		o->cmd = CMD_SUMMARY;
+	else if (argc > 1 && strcmp(argv[1], "send") == 0)
+		o->cmd = CMD_SEND;
 	if ((av = calloc((size_t)argc + 1, sizeof(*av))) == NULL)
 		log_fatal(EX_TEMPFAIL, "out of memory");
 	for (i = 0; i < argc; i++)
 		if (i != 1 || o->cmd == CMD_NONE)
 			av[n++] = argv[i];
-	filter_options(PROG, "read|summary [OPTION...]\n"
+	filter_options(PROG, "read|summary|send [OPTION...]\n"
 	    "read: store the DMARC aggregate report mail on standard input;\n"
 	    "summary: what the stored reports say of a domain's senders;\n"
+	    "send: report the spooled days to the domains' rua= addresses;\n"
 	    "exit codes: " PROG "(1).", table, n, av, &o->log, opts_check, o);
 	free(av);
 	if (o->cmd == CMD_NONE)
-		log_fatal(EX_USAGE, "no command (read or summary): try --help");
+		log_fatal(EX_USAGE, "no command (read, summary or send): try "
+		    "--help");
 	if ((o->store = o->store_opt) == NULL &&
 	    (o->store = getenv("DKIMPIPE_REPORT_STORE")) == NULL)
 		o->store = LOCALSTATEDIR "/lib/dkimpipe/reports";
@@ -632,6 +717,574 @@ cmd_summary(const struct cli *o)
 	free(ss.s);
 }
 
+/* ---- send ---- */
+
+#define MAX_DAYS	400	/* spool days one run looks at */
+#define MAX_FILES	256	/* spool files of one day (hosts) */
+#define MAX_RCPT	16	/* rua= destinations of one domain */
+
+struct day {
+	char	 date[11];		/* YYYY-MM-DD */
+	char	*file[MAX_FILES];
+	off_t	 size[MAX_FILES];	/* as read */
+	size_t	 nfile;
+};
+
+/* "YYYY-MM-DD" to the epoch second of its 00:00 UTC; -1 if not a date. */
+static long long
+day_begin(const char *d)
+{
+	struct tm tm;
+	int y, m, dd;
+	char tail;
+
+	if (strlen(d) != 10 || sscanf(d, "%4d-%2d-%2d%c", &y, &m, &dd,
+	    &tail) != 3 || y < 1970 || m < 1 || m > 12 || dd < 1 || dd > 31)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = dd;
+	return (long long)timegm(&tm);
+}
+
+static int
+by_date(const void *a, const void *b)
+{
+	return strcmp(((const struct day *)a)->date,
+	    ((const struct day *)b)->date);
+}
+
+/* The spool's complete days (before today, UTC), sorted. */
+static size_t
+spool_days(const char *dir, long long today, struct day *days)
+{
+	DIR *d;
+	struct dirent *e;
+	char date[11];
+	size_t n = 0, i, len;
+	long long b;
+
+	if ((d = opendir(dir)) == NULL)
+		log_fatal(EX_TEMPFAIL, "spool %s: %s", dir, strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		len = strlen(e->d_name);
+		/* DAY.spool or DAY.HOST.spool */
+		if (len < 16 || strcmp(e->d_name + len - 6, ".spool") != 0 ||
+		    (e->d_name[10] != '.'))
+			continue;
+		memcpy(date, e->d_name, 10);
+		date[10] = '\0';
+		if ((b = day_begin(date)) < 0 || b >= today)
+			continue;
+		for (i = 0; i < n && strcmp(days[i].date, date) != 0; i++)
+			;
+		if (i == n) {
+			if (n == MAX_DAYS)
+				continue;	/* the next run */
+			memset(&days[n], 0, sizeof(days[n]));
+			memcpy(days[n++].date, date, 11);
+		}
+		if (days[i].nfile == MAX_FILES)
+			continue;
+		if (asprintf(&days[i].file[days[i].nfile], "%s/%s", dir,
+		    e->d_name) == -1)
+			log_fatal(EX_TEMPFAIL, "out of memory");
+		days[i].nfile++;
+	}
+	closedir(d);
+	qsort(days, n, sizeof(*days), by_date);
+	return n;
+}
+
+/* Count the lines of one spool file; a bad one is skipped and logged. */
+static int
+read_spool(const char *path, struct reportgen *g, off_t *size,
+    unsigned long long *nrec, unsigned long long *nbad)
+{
+	struct spool_rec *rec;
+	struct stat st;
+	FILE *f;
+	char *line, why[256];
+	size_t len, lineno = 0;
+	int fd, r = 0, c, longline;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		log_warn("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* the writers hold it shared for one write: what is read is whole */
+	while (flock(fd, LOCK_EX) == -1)
+		if (errno != EINTR) {
+			log_warn("%s: lock: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (f = fdopen(fd, "r")) == NULL) {
+		log_warn("%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	*size = st.st_size;
+	if ((line = malloc(DP_MAX_SPOOL_LINE + 2)) == NULL ||
+	    (rec = malloc(sizeof(*rec))) == NULL)
+		log_fatal(EX_TEMPFAIL, "out of memory");
+	while (fgets(line, DP_MAX_SPOOL_LINE + 2, f) != NULL) {
+		lineno++;
+		len = strlen(line);
+		longline = len > 0 && line[len - 1] != '\n' && !feof(f);
+		if (longline) {
+			while ((c = getc(f)) != EOF && c != '\n')
+				;
+			log_warn("%s line %zu: over %d bytes: skipped", path,
+			    lineno, DP_MAX_SPOOL_LINE);
+			(*nbad)++;
+			continue;
+		}
+		if (spool_parse(line, len, rec, why, sizeof(why)) != 0) {
+			log_warn("%s line %zu: %s: skipped", path, lineno, why);
+			(*nbad)++;
+			continue;
+		}
+		if ((r = reportgen_add(g, rec)) != 0) {
+			log_warn("%s line %zu: %s: skipped", path, lineno,
+			    r == DP_E_LIMIT ? "too many rows or domains" :
+			    dp_strerror(r));
+			if (r != DP_E_LIMIT)
+				log_fatal(EX_TEMPFAIL, "out of memory");
+			(*nbad)++;
+			continue;
+		}
+		(*nrec)++;
+	}
+	if (ferror(f))
+		r = -1;
+	free(rec);
+	free(line);
+	fclose(f);	/* and the lock */
+	return r == 0 ? 0 : -1;
+}
+
+/* The policy domains already accepted by sendmail for this day. */
+static char *
+state_load(const char *path)
+{
+	struct buf *b = NULL;
+	int r;
+
+	r = keystore_read_file(path, DP_MAX_REPORT_STORED, 0, &b);
+	if (r == DP_E_NOKEY)
+		return strdup("");
+	if (r != 0)
+		log_fatal(EX_TEMPFAIL, "%s: %s", path, dp_strerror(r));
+	return strdup(buf_data(b));
+}
+
+/* 1 when the state text has the line "domain id". */
+static int
+state_has(const char *state, const char *domain, const char *id)
+{
+	char want[DP_MAX_DOMAIN + 40];
+	const char *p;
+	size_t n;
+
+	n = (size_t)snprintf(want, sizeof(want), "%s %s\n", domain, id);
+	for (p = state; (p = strstr(p, want)) != NULL; p++)
+		if (p == state || p[-1] == '\n')
+			return n > 0;
+	return 0;
+}
+
+/* Record that sendmail took domain's report: one line, fsync'd. */
+static int
+state_add(const char *path, const char *domain, const char *id)
+{
+	char line[DP_MAX_DOMAIN + 40];
+	int fd, n, bad;
+
+	n = snprintf(line, sizeof(line), "%s %s\n", domain, id);
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0640)) == -1)
+		return -1;
+	bad = write(fd, line, (size_t)n) != n || fsync(fd) == -1;
+	return close(fd) == -1 || bad ? -1 : 0;
+}
+
+/* 1 when domain is in the comma or space list. */
+static int
+listed(const char *list, const char *domain)
+{
+	const char *p = list;
+	size_t n;
+
+	if (list == NULL)
+		return 0;
+	while (*p != '\0') {
+		p += strspn(p, ", ");
+		n = strcspn(p, ", ");
+		if (n > 0 && strlen(domain) == n &&
+		    strncasecmp(p, domain, n) == 0)
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+/* 1 when a is b or under it, label by label. */
+static int
+under(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+
+	return strcasecmp(a, b) == 0 || (na > nb && a[na - nb - 1] == '.' &&
+	    strcasecmp(a + na - nb, b) == 0);
+}
+
+/*
+ * RFC 9989 3.3.7 (RFC 7489 7.1): a destination outside the policy
+ * domain takes reports only when it publishes
+ * <policy-domain>._report._dmarc.<its domain> TXT "v=DMARC1...". The
+ * same organization is judged by the names alone (one under the other):
+ * anything else is looked up, which errs on the safe side.
+ */
+static int
+external_ok(struct dns *dns, const char *pd, const char *host)
+{
+	struct dns_txt res;
+	struct buf *t;
+	char name[DP_MAX_DOMAIN * 2 + 32];
+	size_t i;
+	int ok = 0;
+
+	if (under(host, pd) || under(pd, host))
+		return 1;
+	if (dns == NULL) {
+		log_warn("report for %s: destination %s outside the domain "
+		    "and no DNS to check it: dropped", pd, host);
+		return 0;
+	}
+	if (snprintf(name, sizeof(name), "%s._report._dmarc.%s", pd, host) >=
+	    (int)sizeof(name) || strlen(name) > DP_MAX_DOMAIN) {
+		log_warn("report for %s: %s: name too long: dropped", pd, host);
+		return 0;
+	}
+	memset(&res, 0, sizeof(res));
+	if (dns_txt_submit(dns, name, &res) != 0 || dns_wait(dns) != 0)
+		res.status = DNS_TEMP;
+	for (i = 0; res.status == DNS_OK && i < res.nrec && !ok; i++) {
+		if ((t = buf_new(DP_MAX_SIG_BYTES)) == NULL)
+			log_fatal(EX_TEMPFAIL, "out of memory");
+		if (dns_txt_join((const unsigned char *)buf_data(res.rec[i]),
+		    buf_len(res.rec[i]), t) == 0 &&
+		    strncmp(buf_data(t), "v=DMARC1", 8) == 0 &&
+		    (buf_data(t)[8] == '\0' || buf_data(t)[8] == ';' ||
+		    buf_data(t)[8] == ' '))
+			ok = 1;
+		buf_free(t);
+	}
+	if (ok)
+		log_info("report for %s: %s authorizes it (%s, DNSSEC %s)",
+		    pd, host, name, dnssec_name(res.sec));
+	else
+		log_warn("report for %s: %s does not authorize it (no "
+		    "v=DMARC1 TXT at %s%s%s): dropped", pd, host, name,
+		    res.status == DNS_TEMP ? ": " : "",
+		    res.status == DNS_TEMP ? res.why : "");
+	dns_txt_clear(&res);
+	return ok;
+}
+
+/*
+ * The mailto: addresses of rua= that may have the report: "!size"
+ * limits honoured (a larger report skips that one), external ones
+ * authorized. Returns their count; rcpt[] point into buf.
+ */
+static size_t
+destinations(struct dns *dns, const char *pd, const char *rua,
+    size_t mailsize, char *buf, size_t cap, char **rcpt)
+{
+	char *u, *save = NULL, *bang, *end;
+	unsigned long long lim;
+	size_t n = 0;
+
+	snprintf(buf, cap, "%s", rua);
+	for (u = strtok_r(buf, ",", &save); u != NULL && n < MAX_RCPT;
+	    u = strtok_r(NULL, ",", &save)) {
+		u += strspn(u, " \t");
+		if (strncasecmp(u, "mailto:", 7) != 0) {
+			log_warn("report for %s: %s: not a mailto: URI: "
+			    "skipped", pd, u);
+			continue;
+		}
+		u += 7;
+		if ((bang = strchr(u, '!')) != NULL) {
+			*bang++ = '\0';
+			lim = strtoull(bang, &end, 10);
+			switch (*end) {
+			case 'k': lim <<= 10; break;
+			case 'm': lim <<= 20; break;
+			case 'g': lim <<= 30; break;
+			case 't': lim <<= 40; break;
+			default: break;
+			}
+			if (lim > 0 && mailsize > lim) {
+				log_warn("report for %s: %s takes at most %s: "
+				    "skipped", pd, u, bang);
+				continue;
+			}
+		}
+		u[strcspn(u, " \t")] = '\0';
+		if (!addr_ok(u)) {
+			log_warn("report for %s: %s: not an address we send "
+			    "to: skipped", pd, u);
+			continue;
+		}
+		if (!external_ok(dns, pd, strrchr(u, '@') + 1))
+			continue;
+		rcpt[n++] = u;
+	}
+	return n;
+}
+
+/* Write the file dir/name with data: temporary file, fsync, rename. */
+static void
+dry_write(const char *dir, const char *name, const void *p, size_t n)
+{
+	char path[4096];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((r = atomic_write(path, p, n, 0644)) != 0)
+		log_fatal(EX_TEMPFAIL, "%s: %s", path, dp_strerror(r));
+}
+
+enum outcome { SENT, SKIPPED, FAILED };
+
+/* One policy domain's report of one day: made, then sent or written. */
+static enum outcome
+send_one(const struct cli *o, struct reportgen *g, size_t i,
+    const struct reportgen_meta *meta, const struct keystore *ks,
+    struct dns *dns, const char *statepath, long long now)
+{
+	const char *pd = reportgen_domain(g, i);
+	struct buf *xml, *gz;
+	char id[33], fname[DP_MAX_DOMAIN * 2 + 128], why[512];
+	char rbuf[DP_MAX_DMARC_URIS + 1], *rcpt[MAX_RCPT], to[4096];
+	size_t n, k, tl = 0;
+	int r, fd, st;
+	enum outcome res = FAILED;
+
+	reportgen_id(meta, pd, id);
+	reportgen_filename(meta, pd, id, fname, sizeof(fname));
+	if ((xml = buf_new(DP_MAX_REPORT_XML)) == NULL ||
+	    (gz = buf_new(DP_MAX_REPORT_MAIL)) == NULL)
+		log_fatal(EX_TEMPFAIL, "out of memory");
+	if ((r = reportgen_xml(g, i, meta, xml)) != 0 ||
+	    (r = reportgen_gzip(buf_data(xml), buf_len(xml), gz)) != 0) {
+		log_warn("report %s for %s: %s", id, pd, dp_strerror(r));
+		goto out;
+	}
+	/* the size a destination's !limit is held to: the attachment in
+	 * base64, and some */
+	n = destinations(dns, pd, reportgen_rua(g, i),
+	    buf_len(gz) / 3 * 4 + 2048, rbuf, sizeof(rbuf), rcpt);
+	if (n == 0) {
+		log_notice("report %s for %s: no destination: not sent", id,
+		    pd);
+		res = SKIPPED;
+		goto out;
+	}
+	to[0] = '\0';
+	for (k = 0; k < n && tl < sizeof(to); k++)
+		tl += (size_t)snprintf(to + tl, sizeof(to) - tl, "%s%s",
+		    k > 0 ? ", " : "", rcpt[k]);
+	if (o->dry_run != NULL) {
+		char ename[sizeof(fname) + 8], epath[4096];
+		struct stat sst;
+
+		snprintf(ename, sizeof(ename), "%s.eml", fname);
+		dry_write(o->dry_run, fname, buf_data(gz), buf_len(gz));
+		snprintf(epath, sizeof(epath), "%s/%s", o->dry_run, ename);
+		if ((fd = open(epath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+		    O_CLOEXEC, 0644)) == -1)
+			log_fatal(EX_TEMPFAIL, "%s: %s", epath,
+			    strerror(errno));
+		r = reportgen_mail(meta, pd, to, gz, ks, now, fd, why,
+		    sizeof(why));
+		if (fstat(fd, &sst) == -1 || close(fd) == -1 || r != 0)
+			log_fatal(EX_TEMPFAIL, "report %s for %s: %s", id, pd,
+			    r != 0 ? why : strerror(errno));
+		log_notice("report %s for %s: %llu messages, to %s: written "
+		    "to %s/%s", id, pd, reportgen_records(g, i), to,
+		    o->dry_run, ename);
+		res = SENT;
+		goto out;
+	}
+	if ((fd = open(o->spool, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) ==
+	    -1 && (fd = open(getenv("TMPDIR") != NULL ? getenv("TMPDIR") :
+	    "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) == -1) {
+		log_warn("report %s for %s: temporary file: %s", id, pd,
+		    strerror(errno));
+		goto out;
+	}
+	if ((r = reportgen_mail(meta, pd, to, gz, ks, now, fd, why,
+	    sizeof(why))) != 0) {
+		log_warn("report %s for %s: %s", id, pd, why);
+		close(fd);
+		goto out;
+	}
+	st = reportgen_sendmail(o->sendmail != NULL ? o->sendmail :
+	    "/usr/sbin/sendmail", o->email, (const char *const *)rcpt, n, fd,
+	    why, sizeof(why));
+	close(fd);
+	if (st != 0) {
+		log_warn("report %s for %s: not sent: %s", id, pd, why);
+		goto out;
+	}
+	if (state_add(statepath, pd, id) != 0)
+		/* accepted but not recorded: the next run sends it again
+		 * unless the day goes; keep the day, say so */
+		log_fatal(EX_TEMPFAIL, "report %s for %s: accepted, but %s: "
+		    "%s", id, pd, statepath, strerror(errno));
+	log_notice("report %s for %s: %llu messages, to %s: accepted", id,
+	    pd, reportgen_records(g, i), to);
+	res = SENT;
+out:
+	buf_free(xml);
+	buf_free(gz);
+	return res;
+}
+
+/* Remove the day's files if none grew since they were read. */
+static void
+day_remove(const struct day *d, const char *statepath)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < d->nfile; i++)
+		if (lstat(d->file[i], &st) == 0 && st.st_size != d->size[i]) {
+			log_warn("%s: written to after it was read: kept, the "
+			    "next run sends what is new", d->file[i]);
+			return;
+		}
+	for (i = 0; i < d->nfile; i++)
+		if (unlink(d->file[i]) == -1 && errno != ENOENT)
+			log_warn("%s: %s", d->file[i], strerror(errno));
+	if (unlink(statepath) == -1 && errno != ENOENT)
+		log_warn("%s: %s", statepath, strerror(errno));
+}
+
+static int
+cmd_send(const struct cli *o)
+{
+	struct day *days;
+	struct reportgen *g;
+	struct reportgen_meta meta;
+	struct keystore *ks = NULL;
+	struct dns *dns = NULL;
+	struct dns_opts dopts = { o->resolver_conf, o->trust_anchor, 0 };
+	char path[4096], why[512], *state, id[33];
+	unsigned long long nrec, nbad;
+	long long now = o->now != NULL ? filter_timestamp(o->now) :
+	    (long long)time(NULL);
+	size_t nd, d, i, k, sent = 0;
+	int lock, ex = EX_OK, done, capped = 0;
+	enum outcome oc;
+
+	snprintf(path, sizeof(path), "%s/.send.lock", o->spool);
+	if ((lock = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0640)) == -1)
+		log_fatal(EX_TEMPFAIL, "%s: %s", path, strerror(errno));
+	if (flock(lock, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK)
+			log_fatal(EX_TEMPFAIL, "%s: %s", path, strerror(errno));
+		log_notice("another send is running on %s: nothing to do",
+		    o->spool);
+		close(lock);
+		return EX_OK;
+	}
+	if (o->keystore != NULL && keystore_open(o->keystore, &ks, why,
+	    sizeof(why)) != 0)
+		log_fatal(EX_TEMPFAIL, "keystore %s: %s", o->keystore, why);
+	if (!o->no_dns) {
+		if (dns_new(&dopts, &dns, why, sizeof(why)) != 0)
+			log_fatal(EX_TEMPFAIL, "resolver: %s", why);
+		dns_set_budget(dns, o->timeout != NULL ?
+		    filter_duration_ms(o->timeout, DP_MAX_TIMEOUT_MS) :
+		    DP_DEFAULT_BUDGET_MS);
+	}
+	if ((days = calloc(MAX_DAYS, sizeof(*days))) == NULL)
+		log_fatal(EX_TEMPFAIL, "out of memory");
+	nd = spool_days(o->spool, now - now % 86400, days);
+	for (d = 0; d < nd && !capped; d++) {
+		memset(&meta, 0, sizeof(meta));
+		meta.org_name = o->org_name;
+		meta.email = o->email;
+		meta.domain = o->domain;
+		meta.begin = day_begin(days[d].date);
+		meta.end = meta.begin + 86399;
+		if ((g = reportgen_new()) == NULL)
+			log_fatal(EX_TEMPFAIL, "out of memory");
+		nrec = nbad = 0;
+		done = 1;
+		for (i = 0; i < days[d].nfile; i++)
+			if (read_spool(days[d].file[i], g, &days[d].size[i],
+			    &nrec, &nbad) != 0)
+				done = 0;
+		if (reportgen_finish(g) != 0)
+			log_fatal(EX_TEMPFAIL, "out of memory");
+		snprintf(path, sizeof(path), "%s/%s.sent", o->spool,
+		    days[d].date);
+		if ((state = state_load(path)) == NULL)
+			log_fatal(EX_TEMPFAIL, "out of memory");
+		log_info("%s: %llu records, %llu skipped, %zu policy domains",
+		    days[d].date, nrec, nbad, reportgen_count(g));
+		for (k = 0; k < reportgen_count(g); k++) {
+			reportgen_id(&meta, reportgen_domain(g, k), id);
+			if (listed(o->exclude, reportgen_domain(g, k))) {
+				log_notice("report for %s: excluded: not sent",
+				    reportgen_domain(g, k));
+				continue;
+			}
+			if (o->dry_run == NULL && state_has(state,
+			    reportgen_domain(g, k), id))
+				continue;	/* accepted before */
+			if (o->max_reports > 0 &&
+			    sent >= (size_t)o->max_reports) {
+				log_notice("--max-reports %d reached: the rest "
+				    "waits for the next run", o->max_reports);
+				done = 0;
+				capped = 1;
+				break;
+			}
+			oc = send_one(o, g, k, &meta, ks, dns, path, now);
+			if (oc == SENT)
+				sent++;
+			if (oc == FAILED) {
+				done = 0;
+				ex = EX_TEMPFAIL;
+			}
+		}
+		if (done && o->dry_run == NULL)
+			day_remove(&days[d], path);
+		free(state);
+		reportgen_free(g);
+		for (i = 0; i < days[d].nfile; i++)
+			free(days[d].file[i]);
+	}
+	for (; d < nd; d++)
+		for (i = 0; i < days[d].nfile; i++)
+			free(days[d].file[i]);
+	free(days);
+	dns_free(dns);
+	keystore_free(ks);
+	report_cleanup();
+	close(lock);
+	return ex;
+}
+
 /* popt's strings, so that memcheck sees no leak. */
 static void
 cli_free(struct cli *o)
@@ -645,12 +1298,21 @@ cli_free(struct cli *o)
 	free(o->now);
 	free(o->log);
 	free(o->config);
+	free(o->spool);
+	free(o->org_name);
+	free(o->email);
+	free(o->keystore);
+	free(o->sendmail);
+	free(o->dry_run);
+	free(o->exclude);
+	free(o->trust_anchor);
 }
 
 int
 main(int argc, const char **argv)
 {
 	struct cli o;
+	int r = EX_OK;
 
 	memset(&o, 0, sizeof(o));
 	stdio_sanitize();
@@ -659,8 +1321,10 @@ main(int argc, const char **argv)
 	opts_parse(argc, argv, &o);
 	if (o.cmd == CMD_READ)
 		cmd_read(&o);
+	else if (o.cmd == CMD_SEND)
+		r = cmd_send(&o);
 	else
 		cmd_summary(&o);
 	cli_free(&o);
-	return EX_OK;
+	return r;
 }
