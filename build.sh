@@ -202,7 +202,7 @@ valgrind_check()
 	# under memcheck and fails on any error or definite leak
 	mkdir -p .real/t
 	for p in dkimpipe-sign dkimpipe-keys dkimpipe-verify dkimpipe-seal \
-	    dkimpipe-report \
+	    dkimpipe-report dkimpipe-encrypt \
 	    t/*-t t/spf-eval t/dmarc-eval; do
 		[ -x "$p" ] || continue
 		mv "$p" ".real/$p"
@@ -228,7 +228,8 @@ WRAP
 	    t/dmarc-dns.sh t/verify-policy.sh t/authres-t t/verify-hostile.sh \
 	    t/author-hostile.sh t/keys-hostile.sh t/config-exit.sh \
 	    t/authres-property.sh t/openpgpkey-t t/keys-openpgp.sh \
-	    t/report-t t/report-read.sh t/report-summary.sh"
+	    t/report-t t/report-read.sh t/report-summary.sh \
+	    t/encrypt-basic.sh"
 }
 
 case "${1:-}" in

@@ -10,7 +10,7 @@ for page in "$top_srcdir"/man/*.[158]; do
 	is "$status$out$err" 0 "$(basename "$page"): mandoc -Tlint is clean"
 done
 for prog in dkimpipe-sign dkimpipe-keys dkimpipe-verify dkimpipe-seal \
-    dkimpipe-report; do
+    dkimpipe-report dkimpipe-encrypt; do
 	page=$top_srcdir/man/$prog.1
 	opts=$("$top_builddir/$prog" --help | grep -o -- '--[a-z][a-z-]*' | sort -u |
 	    grep -v -e '--help' -e '--usage')
