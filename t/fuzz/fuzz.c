@@ -481,3 +481,85 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 #endif
+
+#ifdef FUZZ_PGPMIME
+#include "pgpmime.h"
+
+/* Whether a line of body[0..n) starts with the inline PGP marker. */
+static int
+naive_inline(const char *body, size_t n)
+{
+	static const char mark[] = "-----BEGIN PGP MESSAGE-----";
+	size_t p, ml = sizeof(mark) - 1;
+
+	for (p = 0; p + ml <= n; p++)
+		if ((p == 0 || body[p - 1] == '\n') &&
+		    memcmp(body + p, mark, ml) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * dkimpipe-encrypt's parsing: the Content-Type that says a message is
+ * protected already, the inline PGP scan (fed in two chunks split where
+ * the first byte says, it must agree with a plain search), and the inner
+ * entity's header, which must be CRLF throughout (no bare CR before a
+ * LF is missing, no bare LF) and end with the empty line.
+ */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct pgpmime_scan s1 = { 0, 0, 0 }, s2 = { 0, 0, 0 };
+	struct message *m;
+	struct buf *b;
+	char *body;
+	const char *p, *why;
+	size_t i, n, cut;
+	ssize_t got;
+	FILE *f;
+
+	if ((why = pgpmime_protected_type((const char *)data, size)) != NULL &&
+	    strcmp(why, "already encrypted (multipart/encrypted)") != 0 &&
+	    strcmp(why, "S/MIME (application/pkcs7-mime)") != 0)
+		abort();
+	if ((f = tmpfile()) == NULL)
+		return 0;
+	fwrite(data, 1, size, f);
+	fflush(f);
+	rewind(f);
+	if (message_read_header(fileno(f), NULL, &m) != 0) {
+		fclose(f);
+		return 0;
+	}
+	(void)message_read_body(m, fileno(f), pgpmime_scan_body, &s1);
+	fclose(f);
+	(void)pgpmime_protected(m);
+	n = (size_t)message_body_size(m);
+	if (message_bad(m) == NULL && (body = malloc(n + 1)) != NULL) {
+		got = message_body_pread(m, 0, body, n);
+		if (got != (ssize_t)n)
+			abort();
+		cut = size > 0 ? data[0] % (n + 1) : 0;
+		(void)pgpmime_scan_body(&s2, body, cut);
+		(void)pgpmime_scan_body(&s2, body + cut, n - cut);
+		if (s1.found != s2.found || s1.found != naive_inline(body, n))
+			abort();
+		free(body);
+	}
+	if ((b = buf_new(2 * DP_MAX_HEADER_BYTES + 4096)) != NULL &&
+	    pgpmime_inner_header(m, size > 0 && (data[0] & 2), b) == 0) {
+		p = buf_data(b);
+		n = buf_len(b);
+		if (n < 2 || memcmp(p + n - 2, "\r\n", 2) != 0 ||
+		    (n >= 4 && memcmp(p + n - 4, "\r\n\r\n", 4) != 0 &&
+		    n != 2))
+			abort();
+		for (i = 0; i < n; i++)
+			if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
+				abort();
+	}
+	buf_free(b);
+	message_free(m);
+	return 0;
+}
+#endif

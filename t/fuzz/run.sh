@@ -21,7 +21,7 @@ done
 libs="$(pkg-config --libs gnutls libpsl) -lunbound"
 rc=0
 for t in message canon tagval keyrec addr txt spf dmarc authres report \
-    openpgpkey; do
+    openpgpkey pgpmime; do
 	T=$(echo "$t" | tr a-z A-Z)
 	extra=""
 	[ "$t" = authres ] && extra="$top/t/authres-check.c -I$top/t"
@@ -29,6 +29,8 @@ for t in message canon tagval keyrec addr txt spf dmarc authres report \
 	    $(pkg-config --cflags --libs libxml-2.0 zlib libzip)"
 	[ "$t" = openpgpkey ] && extra="$top/common/openpgpkey.c
 	    $top/common/keystore.c $(pkg-config --cflags --libs librnp)"
+	[ "$t" = pgpmime ] && extra="$top/common/pgpmime.c
+	    $(pkg-config --cflags --libs librnp)"
 	clang $cflags $inc -DFUZZ_$T "$top/t/fuzz/fuzz.c" $extra $srcs $libs \
 	    -o "$out/fuzz-$t"
 	corpus=$top/t/fuzz/corpus/$t
