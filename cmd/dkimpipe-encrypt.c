@@ -125,6 +125,7 @@ opts_parse(int argc, const char **argv, struct cli *o)
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
+	const char *ks;
 	int i;
 
 	/* the envelope recipients follow "--", as MTAs pass them */
@@ -140,9 +141,25 @@ opts_parse(int argc, const char **argv, struct cli *o)
 	    ">MESSAGE\nReads a message on standard input and writes it "
 	    "encrypted on standard output; exit codes: " PROG "(1).",
 	    table, i, argv, &o->log, opts_check, o);
-	if (o->keystore == NULL && (o->keystore = getenv("DKIMPIPE_KEYSTORE"))
-	    == NULL)
-		o->keystore = SYSCONFDIR "/dkimpipe/keys";
+	/* a copy, so that every string of o is ours to free */
+	if (o->keystore == NULL) {
+		if ((ks = getenv("DKIMPIPE_KEYSTORE")) == NULL)
+			ks = SYSCONFDIR "/dkimpipe/keys";
+		if ((o->keystore = strdup(ks)) == NULL)
+			log_fatal(EX_TEMPFAIL, "out of memory");
+	}
+}
+
+static void
+cli_free(struct cli *o)
+{
+	char **s[] = { &o->sender, &o->subject, &o->key, &o->user,
+	    &o->address, &o->resolver_conf, &o->trust_anchor, &o->timeout,
+	    &o->bad_input, &o->log, &o->spool_dir, &o->config, &o->keystore };
+	size_t i;
+
+	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++)
+		free(*s[i]);
 }
 
 /* Not encrypted: the input unchanged, or refused with code. */
@@ -386,5 +403,6 @@ main(int argc, const char **argv)
 		log_fatal(EX_TEMPFAIL, "encrypting: %s", dp_strerror(r));
 	pgpmime_free(pm);
 	message_free(m);
+	cli_free(&o);
 	return EX_OK;
 }
