@@ -227,7 +227,7 @@ WRAP
 	    t/verify-dns.sh t/faults.sh t/seal-basic.sh t/arc-suite.sh \
 	    t/dmarc-dns.sh t/verify-policy.sh t/authres-t t/verify-hostile.sh \
 	    t/author-hostile.sh t/keys-hostile.sh t/config-exit.sh \
-	    t/authres-property.sh t/openpgpkey-t t/keys-openpgp.sh \
+	    t/authres-property.sh t/openpgpkey-t t/pgpmime-t t/keys-openpgp.sh \
 	    t/report-t t/report-read.sh t/report-summary.sh \
 	    t/encrypt-basic.sh t/encrypt-faults.sh"
 }
