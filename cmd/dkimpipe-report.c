@@ -164,7 +164,7 @@ opts_parse(int argc, const char **argv, struct cli *o)
 		{ "now", 0, POPT_ARG_STRING, &o->now, 0,
 		    "summary: the time --days counts back from (tests)", "T" },
 		{ "spool", 0, POPT_ARG_STRING, &o->spool, 0,
-		    "send: dkimpipe-verify's --report-spool directory", "DIR" },
+		    "send: the directory dkimpipe-verify spools to", "DIR" },
 		{ "org-name", 0, POPT_ARG_STRING, &o->org_name, 0,
 		    "send: the reporting organization's name", "NAME" },
 		{ "email", 0, POPT_ARG_STRING, &o->email, 0,
@@ -213,6 +213,11 @@ opts_parse(int argc, const char **argv, struct cli *o)
 	    "send: report the spooled days to the domains' rua= addresses;\n"
 	    "exit codes: " PROG "(1).", table, n, av, &o->log, opts_check, o);
 	free(av);
+	/* send runs from cron, which mails what it prints: warnings and
+	 * notices on stderr unless --log syslog */
+	if (o->cmd == CMD_SEND && (o->log == NULL ||
+	    strcmp(o->log, "stderr") == 0))
+		log_set_dest(LOG_TO_STDERR);
 	if (o->cmd == CMD_NONE)
 		log_fatal(EX_USAGE, "no command (read, summary or send): try "
 		    "--help");
@@ -952,7 +957,7 @@ static int
 external_ok(struct dns *dns, const char *pd, const char *host)
 {
 	struct dns_txt res;
-	struct buf *t;
+	const char *t;
 	char name[DP_MAX_DOMAIN * 2 + 32];
 	size_t i;
 	int ok = 0;
@@ -972,19 +977,14 @@ external_ok(struct dns *dns, const char *pd, const char *host)
 	memset(&res, 0, sizeof(res));
 	if (dns_txt_submit(dns, name, &res) != 0 || dns_wait(dns) != 0)
 		res.status = DNS_TEMP;
+	/* dns.c keeps each TXT record's strings joined */
 	for (i = 0; res.status == DNS_OK && i < res.nrec && !ok; i++) {
-		if ((t = buf_new(DP_MAX_SIG_BYTES)) == NULL)
-			log_fatal(EX_TEMPFAIL, "out of memory");
-		if (dns_txt_join((const unsigned char *)buf_data(res.rec[i]),
-		    buf_len(res.rec[i]), t) == 0 &&
-		    strncmp(buf_data(t), "v=DMARC1", 8) == 0 &&
-		    (buf_data(t)[8] == '\0' || buf_data(t)[8] == ';' ||
-		    buf_data(t)[8] == ' '))
-			ok = 1;
-		buf_free(t);
+		t = buf_data(res.rec[i]);
+		ok = strncmp(t, "v=DMARC1", 8) == 0 && (t[8] == '\0' ||
+		    t[8] == ';' || t[8] == ' ');
 	}
 	if (ok)
-		log_info("report for %s: %s authorizes it (%s, DNSSEC %s)",
+		log_notice("report for %s: %s authorizes it (%s, DNSSEC %s)",
 		    pd, host, name, dnssec_name(res.sec));
 	else
 		log_warn("report for %s: %s does not authorize it (no "
