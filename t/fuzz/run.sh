@@ -21,12 +21,13 @@ done
 libs="$(pkg-config --libs gnutls libpsl) -lunbound"
 rc=0
 for t in message canon tagval keyrec addr txt spf dmarc authres report \
-    openpgpkey pgpmime; do
+    openpgpkey pgpmime spool; do
 	T=$(echo "$t" | tr a-z A-Z)
 	extra=""
 	[ "$t" = authres ] && extra="$top/t/authres-check.c -I$top/t"
 	[ "$t" = report ] && extra="$top/common/report.c
 	    $(pkg-config --cflags --libs libxml-2.0 zlib libzip)"
+	[ "$t" = spool ] && extra="$top/common/spool.c"
 	[ "$t" = openpgpkey ] && extra="$top/common/openpgpkey.c
 	    $top/common/keystore.c $(pkg-config --cflags --libs librnp)"
 	[ "$t" = pgpmime ] && extra="$top/common/pgpmime.c
