@@ -269,7 +269,7 @@ policy_spool(const struct policy_ctx *c, const struct sig_result *const *res,
 	const char *mf = mail_from(c), *at;
 	char d[DP_MAX_DOMAIN + 1];
 	unsigned char a[16];
-	size_t i;
+	size_t i, k;
 
 	memset(out, 0, sizeof(*out));
 	if (!c->dmarc_done || (dr->result != DMARC_PASS &&
@@ -299,7 +299,14 @@ policy_spool(const struct policy_ctx *c, const struct sig_result *const *res,
 	    dr->rec.t ? "y" : "n");
 	snprintf(out->discovery, sizeof(out->discovery), "%s",
 	    c->o.psl ? "psl" : "treewalk");
-	snprintf(out->rua, sizeof(out->rua), "%s", dr->rec.rua);
+	/* the URIs without the spaces a record may have around them, and
+	 * without what the spool does not take */
+	for (i = 0, k = 0; dr->rec.rua[i] != '\0' && k + 1 < sizeof(out->rua);
+	    i++)
+		if ((unsigned char)dr->rec.rua[i] > 0x20 &&
+		    (unsigned char)dr->rec.rua[i] < 0x7f)
+			out->rua[k++] = dr->rec.rua[i];
+	out->rua[k] = '\0';
 	if ((at = strrchr(mf, '@')) != NULL && dmarc_domain(at + 1, d) == 0)
 		snprintf(out->envelope_from, sizeof(out->envelope_from), "%s",
 		    d);
@@ -336,6 +343,11 @@ policy_spool(const struct policy_ctx *c, const struct sig_result *const *res,
 		    "trusted_forwarder" : "local_policy");
 		snprintf(out->comment, sizeof(out->comment), "%s",
 		    c->override);
+		/* the spool takes no control byte (a reader would skip) */
+		for (i = 0; out->comment[i] != '\0'; i++)
+			if ((unsigned char)out->comment[i] < 0x20 ||
+			    out->comment[i] == 0x7f)
+				out->comment[i] = '?';
 	} else if (dr->result == DMARC_FAIL && dr->lowered) {
 		snprintf(out->override, sizeof(out->override),
 		    "policy_test_mode");

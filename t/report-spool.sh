@@ -10,7 +10,7 @@ sign=$(t_prog dkimpipe-sign)
 keys=$(t_prog dkimpipe-keys)
 t_need_dns
 
-plan 17
+plan 19
 
 mktmpdir tmp
 ks=$tmp/ks
@@ -23,7 +23,7 @@ T=1700000000	# 2023-11-14 22:13:20 UTC
 cat >>"$tmp/records" <<'EOF'
 good.test.		3600 IN TXT "v=spf1 ip4:192.0.2.1 -all"
 _dmarc.good.test.	3600 IN TXT "v=DMARC1; p=reject; rua=mailto:d@good.test"
-_dmarc.q.good.test.	3600 IN TXT "v=DMARC1; p=quarantine; adkim=s; rua=mailto:q@good.test"
+_dmarc.q.good.test.	3600 IN TXT "v=DMARC1; p=quarantine; adkim=s; rua=mailto:q@good.test , mailto:q2@good.test"
 _dmarc.norua.test.	3600 IN TXT "v=DMARC1; p=reject"
 EOF
 t_dns_start "$tmp/dns" "$tmp/records" --dnssec
@@ -64,9 +64,9 @@ is "$(sed -n 2p "$day" | cut -f13-24)" \
     "its line: SPF fail, nothing aligned, disposition reject, no signature"
 run $V --report-spool "$sp" --client-ip 2001:DB8:0::1 --mail-from ann@good.test \
     <"$tmp/qsigned"
-is "$(sed -n 3p "$day" | cut -f3,6,13,19,20,21,24-)" \
-    "q.good.test	-	2001:db8::1	pass	fail	pass	1	q.good.test	qs	pass" \
-    "an IPv6 address in canonical form; strict adkim passes, SPF does not align"
+is "$(sed -n 3p "$day" | cut -f3,6,12,13,19,20,21,24-)" \
+    "q.good.test	-	mailto:q@good.test,mailto:q2@good.test	2001:db8::1	pass	fail	pass	1	q.good.test	qs	pass" \
+    "an IPv6 address in canonical form; strict adkim passes, SPF does not align; rua= without its spaces"
 run $V --report-spool "$sp" --client-ip 192.0.2.1 --mail-from ann@norua.test \
     <"$tmp/norua"
 is "$(wc -l <"$day" | tr -d ' ')" 3 "a domain without rua=: no line"
@@ -103,4 +103,18 @@ if [ -w /dev/full ]; then
 unchanged" cmp "$out_file" "$tmp/want.out"
 else
 	skip 1 "no /dev/full"
+fi
+
+# a full disk: a tmpfs of 16 KB, filled (needs root; skipped otherwise)
+full=$tmp/full
+mkdir "$full"
+if mount -t tmpfs -o size=16k tmpfs "$full" 2>/dev/null; then
+	at_exit "umount '$full' 2>/dev/null"
+	dd if=/dev/zero of="$full/fill" bs=1024 count=64 2>/dev/null || :
+	run $V --report-spool "$full" --client-ip 192.0.2.1 \
+	    --mail-from ann@good.test <"$tmp/signed"
+	is "$status" 0 "a full disk under the spool: still exit 0"
+	check "and the same message out" cmp "$out_file" "$tmp/want.out"
+else
+	skip 2 "cannot mount a tmpfs (not root)"
 fi
