@@ -229,6 +229,7 @@ WRAP
 	    t/author-hostile.sh t/keys-hostile.sh t/config-exit.sh \
 	    t/authres-property.sh t/openpgpkey-t t/pgpmime-t t/keys-openpgp.sh \
 	    t/report-t t/report-read.sh t/report-summary.sh \
+	    t/spool-t t/report-spool.sh t/report-send.sh \
 	    t/encrypt-basic.sh t/encrypt-faults.sh"
 }
 

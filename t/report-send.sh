@@ -180,7 +180,8 @@ n=$(ls "$SM_DIR" | grep -c '\.eml$')
 case $SM_MODE in
 fail)	cat >/dev/null; exit 75 ;;
 crash)	if [ "$n" -ge 1 ]; then kill -9 "$PPID"; exit 1; fi ;;
-hold)	i=0
+hold)	: >"$SM_DIR/holding"
+	i=0
 	while [ ! -f "$SM_DIR/go" ] && [ "$i" -lt 600 ]; do
 		sleep 0.1; i=$((i + 1)); done ;;
 esac
@@ -238,9 +239,12 @@ mkdir "$SM_DIR"
 SM_MODE=hold
 $S --spool "$sp" --sendmail "$tmp/sendmail" >"$tmp/run1.out" 2>"$tmp/run1.err" &
 pid1=$!
+# the first run holds the lock once its sendmail is called
 i=0
-while [ ! -f "$sp/.send.lock" ] && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-t_sleep 0.5
+while [ ! -f "$SM_DIR/holding" ] && [ "$i" -lt 600 ]; do
+	t_sleep 0.1
+	i=$((i + 1))
+done
 run $S --spool "$sp" --sendmail "$tmp/sendmail"
 is "$status" 0 "a second run while the first holds the lock: exit 0"
 like "$err" "another send is running on $sp" "and says why it did nothing"
@@ -248,6 +252,7 @@ like "$err" "another send is running on $sp" "and says why it did nothing"
 wait $pid1
 is "$?" 0 "the first run finishes"
 is "$(ls "$SM_DIR" | grep -c '\.eml$')" 3 "each report sent once"
+rm -f "$SM_DIR/holding" "$SM_DIR/go"
 
 # --- a spool line cut in half; a line of another version
 rm -rf "$sp" "$SM_DIR" "$dry"
