@@ -155,14 +155,17 @@ opts_parse(int argc, const char **argv, struct cli *o)
 		{ "format", 'f', POPT_ARG_STRING, &o->format, 0,
 		    "summary: text (default), json or csv", "FORMAT" },
 		{ "no-dns", 'n', POPT_ARG_NONE, &o->no_dns, 0,
-		    "summary: no reverse names", NULL },
+		    "summary: no reverse names; send: no destination "
+		    "checks (outside destinations dropped)", NULL },
 		{ "resolver-conf", 'r', POPT_ARG_STRING, &o->resolver_conf, 0,
-		    "summary: unbound.conf-format resolver configuration",
+		    "summary, send: unbound.conf-format resolver "
+		    "configuration",
 		    "FILE" },
 		{ "timeout", 't', POPT_ARG_STRING, &o->timeout, 0,
-		    "summary: DNS time budget (5s)", "TIME" },
+		    "summary, send: DNS time budget (5s)", "TIME" },
 		{ "now", 0, POPT_ARG_STRING, &o->now, 0,
-		    "summary: the time --days counts back from (tests)", "T" },
+		    "summary: the time --days counts back from; send: the "
+		    "time that says which days are over (tests)", "T" },
 		{ "spool", 0, POPT_ARG_STRING, &o->spool, 0,
 		    "send: the directory dkimpipe-verify spools to", "DIR" },
 		{ "org-name", 0, POPT_ARG_STRING, &o->org_name, 0,

@@ -22,7 +22,7 @@ py=/usr/bin/python3
     skip_all "python3-dkim and python3-dnspython needed"
 xsd=$top_srcdir/t/data/dmarc-reports/rfc9990/dmarc-xml-0.2.xsd
 
-plan 54
+plan 56
 
 mktmpdir tmp
 ks=$tmp/ks
@@ -283,3 +283,21 @@ is "$(ls "$SM_DIR" | grep -c '\.eml$')" 2 "--max-reports 2: two sent"
 is "$(ls "$sp" | grep -c '\.spool$')" 2 "the day kept for the rest"
 run $S --spool "$sp" --sendmail "$tmp/sendmail" --max-reports 2
 is "$(ls "$SM_DIR" | grep -c '\.eml$')" 3 "the next run sends the last one"
+
+# --- the options from the configuration file's [dkimpipe-report]
+rm -rf "$sp" "$dry"
+cp -R "$tmp/spool.orig" "$sp"
+mkdir "$dry"
+cat >"$tmp/conf" <<EOF
+[dkimpipe-report]
+spool $sp
+org-name Dest Org
+email dmarc@dest.test
+domain dest.test
+dry-run $dry
+no-dns
+EOF
+run "$report" send --config "$tmp/conf" --now $NEXT --log stderr
+is "$status" 0 "send with its options in the configuration file: exit 0"
+is "$(ls "$dry" | grep -c '\.eml$')" 2 \
+    "two reports (ext.test's outside destination dropped without DNS)"
