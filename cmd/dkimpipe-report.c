@@ -1232,10 +1232,21 @@ cmd_send(const struct cli *o)
 			log_fatal(EX_TEMPFAIL, "out of memory");
 		nrec = nbad = 0;
 		done = 1;
-		for (i = 0; i < days[d].nfile; i++)
+		for (i = 0; i < days[d].nfile && done; i++)
 			if (read_spool(days[d].file[i], g, &days[d].size[i],
 			    &nrec, &nbad) != 0)
 				done = 0;
+		/* a report without one host's records would be accepted as
+		 * the day's: the day waits until every file reads */
+		if (!done) {
+			log_warn("%s: not reported: a spool file could not be "
+			    "read", days[d].date);
+			ex = EX_TEMPFAIL;
+			reportgen_free(g);
+			for (i = 0; i < days[d].nfile; i++)
+				free(days[d].file[i]);
+			continue;
+		}
 		if (reportgen_finish(g) != 0)
 			log_fatal(EX_TEMPFAIL, "out of memory");
 		snprintf(path, sizeof(path), "%s/%s.sent", o->spool,

@@ -22,7 +22,7 @@ py=/usr/bin/python3
     skip_all "python3-dkim and python3-dnspython needed"
 xsd=$top_srcdir/t/data/dmarc-reports/rfc9990/dmarc-xml-0.2.xsd
 
-plan 56
+plan 59
 
 mktmpdir tmp
 ks=$tmp/ks
@@ -301,3 +301,15 @@ run "$report" send --config "$tmp/conf" --now $NEXT --log stderr
 is "$status" 0 "send with its options in the configuration file: exit 0"
 is "$(ls "$dry" | grep -c '\.eml$')" 2 \
     "two reports (ext.test's outside destination dropped without DNS)"
+
+# --- a spool file that cannot be read (a symbolic link): the day waits
+rm -rf "$sp" "$dry" "$SM_DIR"
+cp -R "$tmp/spool.orig" "$sp"
+mkdir "$SM_DIR"
+ln -s "$tmp/spool.orig/2023-11-14.mx1.spool" "$sp/2023-11-14.link.spool"
+SM_MODE=ok
+run $S --spool "$sp" --sendmail "$tmp/sendmail"
+is "$status" 75 "a spool file that is a symbolic link: exit 75"
+like "$err" '2023-11-14: not reported: a spool file could not be read' \
+    "the day is not reported, and the log says so"
+is "$(ls "$SM_DIR" | grep -c '\.eml$')" 0 "nothing sent"
