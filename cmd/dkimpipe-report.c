@@ -879,6 +879,7 @@ static char *
 state_load(const char *path)
 {
 	struct buf *b = NULL;
+	char *s;
 	int r;
 
 	r = keystore_read_file(path, DP_MAX_REPORT_STORED, 0, &b);
@@ -886,7 +887,9 @@ state_load(const char *path)
 		return strdup("");
 	if (r != 0)
 		log_fatal(EX_TEMPFAIL, "%s: %s", path, dp_strerror(r));
-	return strdup(buf_data(b));
+	s = strdup(buf_data(b));
+	buf_free(b);
+	return s;
 }
 
 /* 1 when the state text has the line "domain id". */
