@@ -146,3 +146,37 @@ pf_leftovers()
 		esac
 	done
 }
+
+# ------------------------------------------------------------ main.cf --
+# pf_main_cf NAME: the main.cf lines every test instance starts with:
+# every path under $tmp and $pf, the accounts, the environment the
+# unpacked programs need, the mail log. The test appends its own.
+pf_main_cf()
+{
+	cat <<EOF
+# written by t/$1: a test instance, everything under $tmp
+compatibility_level = 3.6
+queue_directory = $queue
+data_directory = $tmp/data
+meta_directory = $tmp/meta
+daemon_directory = $pf/usr/lib/postfix/sbin
+command_directory = $pf/usr/sbin
+shlib_directory = $PF_LIB
+sendmail_path = $pf/usr/sbin/sendmail
+newaliases_path = $pf/usr/bin/newaliases
+mailq_path = $pf/usr/bin/mailq
+html_directory = no
+readme_directory = no
+manpage_directory = $pf/usr/share/man
+sample_directory = $pf/etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+# The unpacked programs find their libraries through LD_LIBRARY_PATH:
+# master gives it to the daemons, pipe(8) to the wrapper's sendmail.
+import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C
+    POSTLOG_SERVICE POSTLOG_HOSTNAME LD_LIBRARY_PATH=$PF_LIB
+export_environment = TZ MAIL_CONFIG LANG LD_LIBRARY_PATH
+maillog_file = $tmp/maillog
+maillog_file_prefixes = $tmp
+EOF
+}

@@ -215,29 +215,7 @@ grep -q "^sasldb_path: $tmp/sasldb2\$" "$conf/sasl/smtpd.conf" ||
 "$bin/dkimpipe-keys" --keystore "$ks" authz postfix >"$conf/dkimpipe_senders" ||
     bail_out "dkimpipe-keys authz postfix failed"
 
-cat >"$conf/main.cf" <<EOS
-# written by t/mta-postfix-sign.sh: a test instance, everything under $tmp
-compatibility_level = 3.6
-queue_directory = $queue
-data_directory = $tmp/data
-meta_directory = $tmp/meta
-daemon_directory = $pf/usr/lib/postfix/sbin
-command_directory = $pf/usr/sbin
-shlib_directory = $PF_LIB
-sendmail_path = $pf/usr/sbin/sendmail
-newaliases_path = $pf/usr/bin/newaliases
-mailq_path = $pf/usr/bin/mailq
-html_directory = no
-readme_directory = no
-manpage_directory = $pf/usr/share/man
-sample_directory = $pf/etc/postfix
-mail_owner = postfix
-setgid_group = postdrop
-import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C
-    POSTLOG_SERVICE POSTLOG_HOSTNAME LD_LIBRARY_PATH=$PF_LIB
-export_environment = TZ MAIL_CONFIG LANG LD_LIBRARY_PATH
-maillog_file = $tmp/maillog
-maillog_file_prefixes = $tmp
+{ pf_main_cf mta-postfix-sign.sh; cat <<EOS
 myhostname = mx.test
 mydomain = test
 myorigin = mx.test
@@ -260,6 +238,7 @@ biff = no
 # as in Debian's main.cf
 recipient_delimiter = +
 EOS
+} >"$conf/main.cf"
 {
 	echo
 	echo "# ---- $examples/main.cf-sign, for the test"
