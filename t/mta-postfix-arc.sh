@@ -316,43 +316,18 @@ list_start()
 at_exit "pf_stop"
 at_exit "list_stop"
 
-started=0
-for _ in 1 2 3; do
+try_start()
+{
 	PORT_IN=$("$py" "$client" port)
 	PORT_SEAL=$("$py" "$client" port)
-	[ "$PORT_IN" != "$PORT_SEAL" ] || continue
+	[ "$PORT_IN" != "$PORT_SEAL" ] || return 1
 	write_master_cf
-	if list_start && pf postfix start >"$tmp/start.out" 2>&1 &&
+	list_start && pf postfix start >"$tmp/start.out" 2>&1 &&
 	    "$py" "$client" wait "$PORT_IN" "$W" &&
-	    "$py" "$client" wait "$PORT_SEAL" "$W"; then
-		started=1
-		break
-	fi
-	pf_stop
-done
-if [ $started = 0 ]; then
-	diag_file "$tmp/start.out"
-	[ -r "$tmp/list.err" ] && diag_file "$tmp/list.err"
-	[ -r "$tmp/maillog" ] && tail -n 20 "$tmp/maillog" | sed 's/^/#   /'
-	bail_out "Postfix or the list manager did not start"
-fi
-ok 0 "Postfix $(cat "$pf/VERSION" 2>/dev/null) runs: smtpd from outside on 127.0.0.1:$PORT_IN, the list's on 127.0.0.1:$PORT_SEAL, list manager on LMTP port $(cat "$tmp/lmtp.port")"
-
-# send SENDER FILE RCPT...: one SMTP transaction to the smtpd from
-# outside; $sent is the server's answer "STAGE CODE"
-send()
-{
-	_s_from=$1
-	_s_file=$2
-	shift 2
-	_s_args=
-	for _s_r; do
-		_s_args="$_s_args --rcpt $_s_r"
-	done
-	# shellcheck disable=SC2086 # addresses have no spaces
-	sent=$("$py" "$client" send --port "$PORT_IN" --sender "$_s_from" \
-	    $_s_args "$_s_file" 2>&1 | cut -f2,3 | tr '\t' ' ')
+	    "$py" "$client" wait "$PORT_SEAL" "$W"
 }
+pf_start_tries try_start "$tmp/list.err"
+ok 0 "Postfix $(cat "$pf/VERSION" 2>/dev/null) runs: smtpd from outside on 127.0.0.1:$PORT_IN, the list's on 127.0.0.1:$PORT_SEAL, list manager on LMTP port $(cat "$tmp/lmtp.port")"
 
 # delivered MAILDIR ID: the one file in MAILDIR/new with Message-ID <ID>,
 # waited for, or /nonexistent
@@ -397,7 +372,7 @@ msg()
   msg post1 | "$sign" --keystore "$tmp/authorks"; } >"$tmp/post1.eml"
 
 # ------------------------------------------------------- a post, sealed --
-send alice@author.example "$tmp/post1.eml" "$LIST"
+send "$PORT_IN" alice@author.example "$tmp/post1.eml" "$LIST"
 is "$sent" "data 250" "a post signed by author.example is queued (250 after DATA)"
 bob1=$(delivered "$mail/bob" post1@author.example)
 carol1=$(delivered "$mail/carol" post1@author.example)
@@ -445,7 +420,7 @@ msg post2 | "$sign" --keystore "$tmp/authorks" |
     "$seal" --keystore "$tmp/fwdks" --authserv-id fwd.example \
 	--domain fwd.example >"$tmp/post2.eml"
 is "$(arc_sets "$tmp/post2.eml")" "i=1 cv=none" "(the post sealed by fwd.example on its way to the list)"
-send alice@author.example "$tmp/post2.eml" "$LIST"
+send "$PORT_IN" alice@author.example "$tmp/post2.eml" "$LIST"
 bob2=$(delivered "$mail/bob" post2@author.example)
 is "$(arc_sets "$bob2")" "i=2 cv=pass,i=1 cv=none" \
     "a post that arrives with an ARC chain leaves with i=2, cv=pass"
@@ -472,7 +447,7 @@ arcseal_runs=$(arcseal_lines)
 # request it attaches has our Authentication-Results field
 printf 'From: bob@dest.test\nTo: list-request@lists.example.org\nSubject: help\nMessage-ID: <request@dest.test>\n\nhelp\n' \
     >"$tmp/request.eml"
-send bob@dest.test "$tmp/request.eml" list-request@lists.example.org
+send "$PORT_IN" bob@dest.test "$tmp/request.eml" list-request@lists.example.org
 wait_until "$W" has_file "$mail/bob" '^Subject: Your request to the list mailing list'
 f=$(new_file "$mail/bob" '^Subject: Your request to the list mailing list') || f=/nonexistent
 check "the list manager's notice (no Authentication-Results) is delivered while sealing fails" \
@@ -483,7 +458,7 @@ is "$(arcseal_lines)" "$arcseal_runs" \
     "it never went to the arcseal service (so never waited on its exit status)"
 
 msg post3 | "$sign" --keystore "$tmp/authorks" >"$tmp/post3.eml"
-send alice@author.example "$tmp/post3.eml" "$LIST"
+send "$PORT_IN" alice@author.example "$tmp/post3.eml" "$LIST"
 is "$sent" "data 250" "a post while the keystore is unreadable to the pipe user is queued"
 wait_until "$W" grep -q 'relay=arcseal,.*status=deferred' "$tmp/maillog"
 like "$(grep 'relay=arcseal,.*status=deferred' "$tmp/maillog" | head -n 1)" \

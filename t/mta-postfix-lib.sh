@@ -180,3 +180,44 @@ maillog_file = $tmp/maillog
 maillog_file_prefixes = $tmp
 EOF
 }
+
+# -------------------------------------------------------------- SMTP --
+# (uses $py and $client, the test's python3 and t/mta-postfix-smtp.py)
+# send PORT SENDER FILE RCPT...: one SMTP transaction; $sent is the
+# server's answer "STAGE CODE"
+send()
+{
+	_s_port=$1
+	_s_from=$2
+	_s_file=$3
+	shift 3
+	_s_args=
+	for _s_r; do
+		_s_args="$_s_args --rcpt $_s_r"
+	done
+	# shellcheck disable=SC2086 # addresses have no spaces
+	sent=$("$py" "$client" send --port "$_s_port" --sender "$_s_from" \
+	    $_s_args "$_s_file" 2>&1 | cut -f2,3 | tr '\t' ' ')
+}
+
+# ------------------------------------------------------------ start --
+# pf_start_tries TRY [FILE...]: run TRY, the test's function that picks
+# ports, writes master.cf, starts Postfix (its output in $tmp/start.out)
+# and waits for its listeners, up to three times (a port another program
+# took meanwhile), stopping Postfix between tries; when no try works, bail
+# out with the start output, each FILE that exists and the mail log's end.
+pf_start_tries()
+{
+	_st_try=$1
+	shift
+	for _ in 1 2 3; do
+		"$_st_try" && return 0
+		pf_stop
+	done
+	diag_file "$tmp/start.out"
+	for _st_f; do
+		[ -r "$_st_f" ] && diag_file "$_st_f"
+	done
+	[ -r "$tmp/maillog" ] && tail -n 20 "$tmp/maillog" | sed 's/^/#   /'
+	bail_out "Postfix did not start"
+}

@@ -306,22 +306,14 @@ write_master_cf()
 at_exit "pf_stop"
 
 smtp=$t_dir/mta-postfix-smtp.py
-started=0
-for _ in 1 2 3; do
+try_start()
+{
 	SUBMIT_PORT=$("$py" "$smtp" port)
 	write_master_cf
-	if pf postfix start >"$tmp/start.out" 2>&1 &&
-	    "$py" "$smtp" wait "$SUBMIT_PORT" "$(t_timeout 10)"; then
-		started=1
-		break
-	fi
-	pf_stop
-done
-if [ $started = 0 ]; then
-	diag_file "$tmp/start.out"
-	[ -r "$tmp/maillog" ] && tail -n 20 "$tmp/maillog" | sed 's/^/#   /'
-	bail_out "Postfix did not start"
-fi
+	pf postfix start >"$tmp/start.out" 2>&1 &&
+	    "$py" "$smtp" wait "$SUBMIT_PORT" "$(t_timeout 10)"
+}
+pf_start_tries try_start
 ok 0 "Postfix $(cat "$pf/VERSION" 2>/dev/null) runs, its submission service on 127.0.0.1:$SUBMIT_PORT"
 
 # submit [--no-tls] USER PASSWORD SENDER FILE RCPT...: one session

@@ -287,43 +287,18 @@ write_master_cf()
 
 at_exit "pf_stop"
 
-started=0
-for _ in 1 2 3; do
+try_start()
+{
 	PORT_FILTERED=$("$py" "$client" port)
 	PORT_PLAIN=$("$py" "$client" port)
-	[ "$PORT_FILTERED" != "$PORT_PLAIN" ] || continue
+	[ "$PORT_FILTERED" != "$PORT_PLAIN" ] || return 1
 	write_master_cf
-	if pf postfix start >"$tmp/start.out" 2>&1 &&
+	pf postfix start >"$tmp/start.out" 2>&1 &&
 	    "$py" "$client" wait "$PORT_FILTERED" 10 &&
-	    "$py" "$client" wait "$PORT_PLAIN" 10; then
-		started=1
-		break
-	fi
-	pf_stop
-done
-if [ $started = 0 ]; then
-	diag_file "$tmp/start.out"
-	[ -r "$tmp/maillog" ] && tail -n 20 "$tmp/maillog" | sed 's/^/#   /'
-	bail_out "Postfix did not start"
-fi
-ok 0 "Postfix $(cat "$pf/VERSION" 2>/dev/null) runs, smtpd with the filter on 127.0.0.1:$PORT_FILTERED"
-
-# send PORT SENDER FILE RCPT...: one SMTP transaction; $sent is the
-# server's answer "STAGE CODE"
-send()
-{
-	_s_port=$1
-	_s_from=$2
-	_s_file=$3
-	shift 3
-	_s_args=
-	for _s_r; do
-		_s_args="$_s_args --rcpt $_s_r"
-	done
-	# shellcheck disable=SC2086 # addresses have no spaces
-	sent=$("$py" "$client" send --port "$_s_port" --sender "$_s_from" \
-	    $_s_args "$_s_file" 2>&1 | cut -f2,3 | tr '\t' ' ')
+	    "$py" "$client" wait "$PORT_PLAIN" 10
 }
+pf_start_tries try_start
+ok 0 "Postfix $(cat "$pf/VERSION" 2>/dev/null) runs, smtpd with the filter on 127.0.0.1:$PORT_FILTERED"
 
 # ------------------------------------------------------------ messages --
 msg()
