@@ -237,25 +237,9 @@ mynetworks = 127.0.0.0/8
 relay_domains = lists.example.org
 transport_maps = texthash:$conf/transport
 # the members' mail stays here
-virtual_mailbox_domains = dest.test
-virtual_mailbox_base = $mail
-virtual_mailbox_maps = texthash:$conf/vmailbox
-virtual_uid_maps = static:$NOBODY_UID
-virtual_gid_maps = static:$NOBODY_GID
-# nothing leaves this machine
-default_transport = error:5.3.0 no mail leaves the test
-relay_transport = error:5.3.0 no mail leaves the test
-notify_classes =
-biff = no
 EOF
+pf_main_cf_mailboxes "dest.test"
 } >"$conf/main.cf"
-
-pf()
-{
-	_pf_p=$1
-	shift
-	LD_LIBRARY_PATH=$PF_LIB "$pf/usr/sbin/$_pf_p" -c "$conf" "$@"
-}
 
 # master.cf: Debian's without its smtp line; then the example's master.cf
 # (the smtpd from outside, here on PORT_IN, and the dkimverify service),

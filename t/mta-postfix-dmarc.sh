@@ -128,26 +128,10 @@ local_recipient_maps =
 inet_interfaces = loopback-only
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
-virtual_mailbox_domains = dest.test good.test unsigned.test
-virtual_mailbox_base = $mail
-virtual_mailbox_maps = texthash:$conf/vmailbox
-virtual_uid_maps = static:$NOBODY_UID
-virtual_gid_maps = static:$NOBODY_GID
-# nothing leaves this machine
-default_transport = error:5.3.0 no mail leaves the test
-relay_transport = error:5.3.0 no mail leaves the test
-notify_classes =
-biff = no
 EOF
+pf_main_cf_mailboxes "dest.test good.test unsigned.test"
 } >"$conf/main.cf"
 
-# pf PROGRAM ARG...: one of the unpacked Postfix commands, for this instance
-pf()
-{
-	_pf_p=$1
-	shift
-	LD_LIBRARY_PATH=$PF_LIB "$pf/usr/sbin/$_pf_p" -c "$conf" "$@"
-}
 # master.cf: Debian's (master.cf.dist) without its smtp and pickup lines,
 # then master.cf-dmarc's lines with the wrapper's and the map's paths, the
 # pipe user and a port.
@@ -174,7 +158,6 @@ write_master_cf()
 	    [ "$(grep -c '^pickup[[:space:]]' "$conf/master.cf")" = 1 ] ||
 	    bail_out "$examples/master.cf-dmarc: the lines are not as the test expects"
 }
-
 
 at_exit "pf_stop"
 
@@ -262,7 +245,6 @@ check "the verified sender gets the bounce" test -f "$f" ||
     tail -n 20 "$tmp/maillog" | diag_file /dev/stdin
 like "$(tr -d '\n' <"$f" 2>/dev/null)" 'rejected: DMARC: unsigned\.test asks to reject' \
     "with dkimpipe-verify's reason"
-
 
 # A sender verified by DKIM: SPF fails for unsigned.test from 127.0.0.1,
 # but the message carries a passing signature of unsigned.test; its From:

@@ -148,6 +148,14 @@ pf_leftovers()
 }
 
 # ------------------------------------------------------------ main.cf --
+# pf PROGRAM ARG...: one of the unpacked Postfix commands, for this instance
+pf()
+{
+	_pf_p=$1
+	shift
+	LD_LIBRARY_PATH=$PF_LIB "$pf/usr/sbin/$_pf_p" -c "$conf" "$@"
+}
+
 # pf_main_cf NAME: the main.cf lines every test instance starts with:
 # every path under $tmp and $pf, the accounts, the environment the
 # unpacked programs need, the mail log. The test appends its own.
@@ -198,6 +206,25 @@ send()
 	# shellcheck disable=SC2086 # addresses have no spaces
 	sent=$("$py" "$client" send --port "$_s_port" --sender "$_s_from" \
 	    $_s_args "$_s_file" 2>&1 | cut -f2,3 | tr '\t' ' ')
+}
+
+# pf_main_cf_mailboxes DOMAINS: the main.cf lines that deliver mail for
+# DOMAINS into the maildirs under $mail ($conf/vmailbox names them), as
+# nobody, and let nothing else leave the machine.
+pf_main_cf_mailboxes()
+{
+	cat <<EOF
+virtual_mailbox_domains = $1
+virtual_mailbox_base = $mail
+virtual_mailbox_maps = texthash:$conf/vmailbox
+virtual_uid_maps = static:$NOBODY_UID
+virtual_gid_maps = static:$NOBODY_GID
+# nothing leaves this machine
+default_transport = error:5.3.0 no mail leaves the test
+relay_transport = error:5.3.0 no mail leaves the test
+notify_classes =
+biff = no
+EOF
 }
 
 # ------------------------------------------------------------ start --

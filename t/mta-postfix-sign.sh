@@ -226,15 +226,9 @@ local_recipient_maps =
 inet_interfaces = loopback-only
 inet_protocols = ipv4
 mynetworks =
-virtual_mailbox_domains = dest.test good.test
-virtual_mailbox_base = $mail
-virtual_mailbox_maps = texthash:$conf/vmailbox
-virtual_uid_maps = static:$NOBODY_UID
-virtual_gid_maps = static:$NOBODY_GID
-default_transport = error:5.3.0 no mail leaves the test
-relay_transport = error:5.3.0 no mail leaves the test
-notify_classes =
-biff = no
+EOS
+pf_main_cf_mailboxes "dest.test good.test"
+cat <<EOS
 # as in Debian's main.cf
 recipient_delimiter = +
 EOS
@@ -253,13 +247,6 @@ EOS
     grep -q "= hash:$conf/dkimpipe_senders\$" "$conf/main.cf" ||
     bail_out "$examples/main.cf-sign: the certificate, SASL and map lines are not as the test expects"
 
-# pf PROGRAM ARG...: one of the unpacked Postfix commands, for this instance
-pf()
-{
-	_pf_p=$1
-	shift
-	LD_LIBRARY_PATH=$PF_LIB "$pf/usr/sbin/$_pf_p" -c "$conf" "$@"
-}
 pf postmap "hash:$conf/dkimpipe_senders" ||
     bail_out "postmap hash:$conf/dkimpipe_senders failed"
 # The users, as the README adds them: in the realm of myhostname, which

@@ -236,26 +236,9 @@ local_recipient_maps =
 inet_interfaces = loopback-only
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
-virtual_mailbox_domains = dest.test
-virtual_mailbox_base = $mail
-virtual_mailbox_maps = texthash:$conf/vmailbox
-virtual_uid_maps = static:$NOBODY_UID
-virtual_gid_maps = static:$NOBODY_GID
-# nothing leaves this machine
-default_transport = error:5.3.0 no mail leaves the test
-relay_transport = error:5.3.0 no mail leaves the test
-notify_classes =
-biff = no
 EOF
+pf_main_cf_mailboxes "dest.test"
 } >"$conf/main.cf"
-
-# pf PROGRAM ARG...: one of the unpacked Postfix commands, for this instance
-pf()
-{
-	_pf_p=$1
-	shift
-	LD_LIBRARY_PATH=$PF_LIB "$pf/usr/sbin/$_pf_p" -c "$conf" "$@"
-}
 
 # master.cf: Debian's (master.cf.dist) without its smtp line, then the
 # example's lines with the wrapper's path, the pipe user and a port;
